@@ -1,0 +1,1 @@
+"""I/O at the edges: video decoding (ffmpeg-python) and HDF5 stores."""

@@ -1,0 +1,270 @@
+"""HDF5 stores: atomic writers and lazy, fork-safe readers (store contract in DESIGN.md).
+
+Every store has root attributes ``schema``, ``videoaug_version`` and ``params`` (canonical JSON of
+whatever shaped the content) and no timestamps, so equal inputs give byte-identical files.
+Writers write ``path.tmp`` and rename it on success; a killed writer leaves no readable store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import h5py
+import hdf5plugin
+import numpy as np
+
+from videoaug import __version__
+from videoaug.config import canonical_json
+
+FRAMES_SCHEMA = "videoaug.frames/1"
+STR_DTYPE = h5py.string_dtype("utf-8")
+
+
+class StoreError(RuntimeError):
+    """A store is missing, incomplete or of the wrong schema; the message names the file."""
+
+
+def compression_kwargs(name: str) -> dict[str, Any]:
+    """h5py ``create_dataset`` keywords for a compression name from the config."""
+    if name == "none":
+        return {}
+    if name == "lz4":
+        return dict(hdf5plugin.LZ4())
+    if name == "zstd":
+        return dict(hdf5plugin.Zstd(clevel=1))
+    if name == "gzip":
+        return {"compression": "gzip", "compression_opts": 4}
+    raise ValueError(f"unknown compression {name!r}; choose one of none, lz4, zstd, gzip")
+
+
+def _group(parent: h5py.Group, name: str) -> h5py.Group:
+    """Create a group without modification times (HDF5 records them by default)."""
+    gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
+    gcpl.set_obj_track_times(False)
+    gid = h5py.h5g.create(parent.id, name.encode(), gcpl=gcpl)
+    return h5py.Group(gid)
+
+
+@contextlib.contextmanager
+def atomic_store(path: str | Path, schema: str, params: Mapping) -> Iterator[h5py.File]:
+    """Open ``path.tmp`` for writing; on success set attributes and rename to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        with h5py.File(tmp, "w", track_order=False) as handle:
+            handle.attrs["schema"] = schema
+            handle.attrs["videoaug_version"] = __version__
+            handle.attrs["params"] = canonical_json(dict(params))
+            yield handle
+            handle.attrs["complete"] = True
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def open_store(path: str | Path, schema: str | None = None) -> h5py.File:
+    """Open a finished store read-only, checking completeness and (optionally) its schema."""
+    path = Path(path)
+    if not path.exists():
+        raise StoreError(f"store {path} does not exist; build it with snakemake (see README targets)")
+    try:
+        handle = h5py.File(path, "r")
+    except OSError as err:
+        raise StoreError(f"store {path} is not a readable HDF5 file ({err}); delete it and rerun") from None
+    if not handle.attrs.get("complete", False):
+        handle.close()
+        raise StoreError(f"store {path} is incomplete (its writer did not finish); delete it and rerun")
+    if schema is not None and handle.attrs.get("schema") != schema:
+        found = handle.attrs.get("schema")
+        handle.close()
+        raise StoreError(f"store {path} has schema {found!r}, expected {schema!r}")
+    return handle
+
+
+def store_params(path: str | Path) -> dict:
+    with open_store(path) as handle:
+        return json.loads(handle.attrs["params"])
+
+
+def read_rows(dset: h5py.Dataset, indices: np.ndarray) -> np.ndarray:
+    """Rows ``indices`` (any order, repeats allowed) of a dataset, read in one sorted HDF5 selection."""
+    indices = np.asarray(indices, dtype=np.int64)
+    unique, inverse = np.unique(indices, return_inverse=True)
+    if len(unique) == 0:
+        return np.empty((0,) + dset.shape[1:], dtype=dset.dtype)
+    return dset[unique][inverse]
+
+
+# --------------------------------------------------------------------------------------- frames
+class FrameStoreWriter:
+    """Writes one dataset per video, ``uint8 (T, H, W, 3)``, chunked along time, plus an index."""
+
+    def __init__(self, handle: h5py.File, compression: str, chunk_frames: int = 4):
+        self._videos = _group(handle, "videos")
+        self._handle = handle
+        self._compression = compression_kwargs(compression)
+        self._chunk_frames = chunk_frames
+        self._index: list[tuple[str, int, int, str]] = []
+
+    def add(self, video_id: str, frames: np.ndarray, *, label: int, fps: float, source: str) -> None:
+        if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
+            raise ValueError(f"frames of {video_id} must be uint8 (T, H, W, 3), got {frames.dtype} {frames.shape}")
+        key = f"{len(self._index):06d}"
+        chunks = (min(self._chunk_frames, frames.shape[0]),) + frames.shape[1:]
+        dset = self._videos.create_dataset(
+            key, data=frames, chunks=chunks, track_times=False, **self._compression
+        )
+        dset.attrs["fps"] = float(fps)
+        dset.attrs["label"] = int(label)
+        dset.attrs["source"] = source
+        dset.attrs["video_id"] = video_id
+        self._index.append((video_id, int(label), int(frames.shape[0]), key))
+
+    def close(self) -> None:
+        index = _group(self._handle, "index")
+        ids, labels, counts, keys = zip(*self._index, strict=True) if self._index else ((), (), (), ())
+        index.create_dataset("video_id", data=np.array(ids, dtype=object), dtype=STR_DTYPE, track_times=False)
+        index.create_dataset("label", data=np.array(labels, dtype=np.int64), track_times=False)
+        index.create_dataset("num_frames", data=np.array(counts, dtype=np.int64), track_times=False)
+        index.create_dataset("key", data=np.array(keys, dtype=object), dtype=STR_DTYPE, track_times=False)
+
+
+class LazyStore:
+    """Base of the readers: the HDF5 handle opens on first use in each process (fork-safe)."""
+
+    schema: str | None = None
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._handle: h5py.File | None = None
+        self._pid: int | None = None
+        with open_store(self.path, self.schema) as handle:
+            self._load_index(handle)
+
+    def _load_index(self, handle: h5py.File) -> None:  # pragma: no cover - overridden
+        pass
+
+    @property
+    def handle(self) -> h5py.File:
+        if self._handle is None or self._pid != os.getpid():
+            self._handle = open_store(self.path, self.schema)
+            self._pid = os.getpid()
+        return self._handle
+
+    def close(self) -> None:
+        if self._handle is not None and self._pid == os.getpid():
+            self._handle.close()
+        self._handle = None
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_handle"] = None
+        state["_pid"] = None
+        return state
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+
+class FrameStore(LazyStore):
+    """Read videos from a frames shard; ``read(i, frame_indices)`` reads only the frames asked for."""
+
+    schema = FRAMES_SCHEMA
+
+    def _load_index(self, handle: h5py.File) -> None:
+        index = handle["index"]
+        self.video_ids = [v.decode() if isinstance(v, bytes) else v for v in index["video_id"][()]]
+        self.labels = index["label"][()].astype(np.int64)
+        self.num_frames = index["num_frames"][()].astype(np.int64)
+        self._keys = [k.decode() if isinstance(k, bytes) else k for k in index["key"][()]]
+        self.params = json.loads(handle.attrs["params"])
+
+    def __len__(self) -> int:
+        return len(self.video_ids)
+
+    def read(self, i: int, frame_indices: np.ndarray | None = None) -> np.ndarray:
+        dset = self.handle["videos"][self._keys[i]]
+        if frame_indices is None:
+            return dset[()]
+        return read_rows(dset, frame_indices)
+
+    def fps(self, i: int) -> float:
+        return float(self.handle["videos"][self._keys[i]].attrs["fps"])
+
+
+# --------------------------------------------------------------------------------------- images
+class ImageStoreWriter:
+    """Append-only ``images uint8 (N, H, W, 3)``, ``labels int64 (N,)`` and per-item columns."""
+
+    def __init__(self, handle: h5py.File, image_shape: tuple[int, int], compression: str,
+                 columns: Mapping[str, np.dtype] | None = None, prefix: str = ""):
+        self._handle = handle
+        self._prefix = prefix
+        height, width = image_shape
+        comp = compression_kwargs(compression)
+        self.images = handle.create_dataset(
+            f"{prefix}images", shape=(0, height, width, 3), maxshape=(None, height, width, 3),
+            dtype=np.uint8, chunks=(1, height, width, 3), track_times=False, **comp,
+        )
+        self.columns = {"labels": np.dtype(np.int64), **{k: np.dtype(v) for k, v in (columns or {}).items()}}
+        self._data = {
+            name: handle.create_dataset(
+                f"{prefix}{name}", shape=(0,), maxshape=(None,),
+                dtype=STR_DTYPE if dtype.kind in "OUS" else dtype, chunks=(1024,), track_times=False,
+            )
+            for name, dtype in self.columns.items()
+        }
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    def append(self, images: np.ndarray, **columns: np.ndarray) -> None:
+        n = len(images)
+        missing = set(self.columns) - set(columns)
+        if missing:
+            raise ValueError(f"append is missing columns {sorted(missing)}")
+        start = self.images.shape[0]
+        self.images.resize(start + n, axis=0)
+        self.images[start:] = images
+        for name, values in columns.items():
+            dset = self._data[name]
+            dset.resize(start + n, axis=0)
+            dset[start:] = np.asarray(values, dtype=object if dset.dtype.kind == "O" else dset.dtype)
+
+
+class ImageStore(LazyStore):
+    """Read an image store lazily: ``images[i]``, ``column(name)`` fully (they are small)."""
+
+    def __init__(self, path: str | Path, schema: str | None = None, prefix: str = ""):
+        self.schema = schema
+        self.prefix = prefix
+        super().__init__(path)
+
+    def _load_index(self, handle: h5py.File) -> None:
+        self.labels = handle[f"{self.prefix}labels"][()].astype(np.int64)
+        self.image_shape = tuple(handle[f"{self.prefix}images"].shape[1:])
+        self.params = json.loads(handle.attrs["params"])
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def image(self, i: int) -> np.ndarray:
+        return self.handle[f"{self.prefix}images"][i]
+
+    def images(self, indices: np.ndarray) -> np.ndarray:
+        return read_rows(self.handle[f"{self.prefix}images"], indices)
+
+    def column(self, name: str) -> np.ndarray:
+        values = self.handle[f"{self.prefix}{name}"][()]
+        if values.dtype.kind == "O":
+            return np.array([v.decode() if isinstance(v, bytes) else v for v in values], dtype=object)
+        return values

@@ -1,0 +1,128 @@
+"""Video decoding through ffmpeg-python (argument lists, never shell strings).
+
+``read_frames(path)`` returns ``(T, H, W, 3)`` uint8 RGB; a video that cannot be decoded raises
+:class:`VideoDecodeError` naming the file and ffmpeg's own message.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import ffmpeg
+import numpy as np
+
+
+class VideoDecodeError(RuntimeError):
+    """A video could not be decoded; ``reason`` holds ffmpeg's message (last lines)."""
+
+    def __init__(self, path: str | Path, reason: str):
+        self.path = str(path)
+        self.reason = reason.strip()
+        super().__init__(
+            f"cannot decode {self.path}: {self.reason}\n"
+            "Fix: re-download or remove this file, or set on_bad_video: skip in the config "
+            "(top level or per dataset) to leave it out and list it in the index."
+        )
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    width: int
+    height: int
+    fps: float
+    num_frames: int | None
+
+
+def require_ffmpeg() -> None:
+    """Fail early with an install hint when the ffmpeg/ffprobe binaries are missing."""
+    for tool in ("ffmpeg", "ffprobe"):
+        if shutil.which(tool) is None:
+            raise RuntimeError(
+                f"the {tool} binary is not on PATH; install it (Debian/Ubuntu: apt-get install "
+                "ffmpeg; conda: the envs/core.yaml environment ships it)"
+            )
+
+
+def _tail(text: bytes | str | None, lines: int = 3) -> str:
+    if text is None:
+        return "no output from ffmpeg"
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    kept = [ln for ln in text.strip().splitlines() if ln.strip()]
+    return " | ".join(kept[-lines:]) or "ffmpeg gave no reason"
+
+
+def probe(path: str | Path) -> VideoInfo:
+    """Width, height, frame rate and (when the container says) frame count of the first video stream."""
+    path = Path(path)
+    if not path.exists():
+        raise VideoDecodeError(path, "file does not exist")
+    if path.stat().st_size == 0:
+        raise VideoDecodeError(path, "file is empty (0 bytes)")
+    require_ffmpeg()
+    try:
+        info = ffmpeg.probe(str(path))
+    except ffmpeg.Error as err:
+        raise VideoDecodeError(path, _tail(err.stderr)) from None
+    streams = [s for s in info.get("streams", []) if s.get("codec_type") == "video"]
+    if not streams:
+        raise VideoDecodeError(path, "no video stream in the file")
+    stream = streams[0]
+    num, _, den = str(stream.get("avg_frame_rate") or stream.get("r_frame_rate", "0/1")).partition("/")
+    fps = float(num) / float(den or 1) if float(den or 1) else 0.0
+    frames = stream.get("nb_frames")
+    return VideoInfo(
+        width=int(stream["width"]),
+        height=int(stream["height"]),
+        fps=fps,
+        num_frames=int(frames) if frames and str(frames).isdigit() else None,
+    )
+
+
+def output_size(width: int, height: int, short_side: int | None) -> tuple[int, int]:
+    """Size after resizing the shorter side to ``short_side`` (even numbers, aspect kept)."""
+    if short_side is None:
+        return width, height
+    if width <= height:
+        new_w = short_side
+        new_h = int(round(height * short_side / width / 2)) * 2
+    else:
+        new_h = short_side
+        new_w = int(round(width * short_side / height / 2)) * 2
+    return max(new_w, 2), max(new_h, 2)
+
+
+def read_frames(
+    path: str | Path, short_side: int | None = None, fps: float | None = None
+) -> np.ndarray:
+    """Decode a video to ``(T, H, W, 3)`` uint8 RGB.
+
+    ``short_side`` resizes (area-preserving bicubic in ffmpeg) so the shorter side has that many
+    pixels; ``fps`` resamples the frame rate (ffmpeg ``fps`` filter). Raises
+    :class:`VideoDecodeError` for missing, empty, corrupt or stream-less files.
+    """
+    info = probe(path)
+    width, height = output_size(info.width, info.height, short_side)
+    stream = ffmpeg.input(str(path))
+    if fps:
+        stream = stream.filter("fps", fps=fps)
+    if (width, height) != (info.width, info.height):
+        stream = stream.filter("scale", width, height, flags="bicubic")
+    stream = stream.output("pipe:", format="rawvideo", pix_fmt="rgb24").global_args(
+        "-nostdin", "-loglevel", "error"
+    )
+    try:
+        out, err = stream.run(capture_stdout=True, capture_stderr=True)
+    except ffmpeg.Error as error:
+        raise VideoDecodeError(path, _tail(error.stderr)) from None
+    frame_bytes = width * height * 3
+    if len(out) == 0 or len(out) % frame_bytes:
+        reason = _tail(err) if err else f"decoded {len(out)} bytes, not a whole number of frames"
+        raise VideoDecodeError(path, reason if len(out) else f"no frames decoded ({reason})")
+    if err and err.strip():
+        # ffmpeg decoded frames but complained (truncated file, broken packets): treat as corrupt,
+        # since a silently shortened clip would change the dataset without anyone noticing.
+        raise VideoDecodeError(path, _tail(err))
+    return np.frombuffer(out, np.uint8).reshape(-1, height, width, 3).copy()

@@ -1,0 +1,90 @@
+"""Stage ``decode``: decode one shard of a manifest's videos into a frames store.
+
+A video that cannot be decoded stops the stage naming the file (``on_bad_video: fail``) or is left
+out and listed, with ffmpeg's reason, in the store's ``skipped`` attribute, the index and the log
+(``on_bad_video: skip``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from videoaug.io.store import FRAMES_SCHEMA, FrameStore, FrameStoreWriter, atomic_store
+from videoaug.io.video import VideoDecodeError, probe, read_frames
+from videoaug.provenance import progress_bar, read_json, write_json
+from videoaug.stages.manifest import shard_of
+
+log = logging.getLogger("videoaug")
+
+
+@dataclass(frozen=True)
+class DecodeParams:
+    short_side: int | None = 112
+    fps: float | None = None
+    max_frames: int | None = None
+    compression: str = "lz4"
+    on_bad_video: str = "fail"
+
+
+def evenly_spaced(num_frames: int, max_frames: int | None) -> np.ndarray | None:
+    """Indices of at most ``max_frames`` evenly spaced frames, or None to keep all."""
+    if max_frames is None or num_frames <= max_frames:
+        return None
+    return np.round(np.linspace(0, num_frames - 1, max_frames)).astype(np.int64)
+
+
+def decode_shard(manifest_path: str | Path, shard: int, shards: int, params: DecodeParams,
+                 out: str | Path) -> dict:
+    """Decode the videos of shard ``shard`` of ``shards`` into ``out``; return a summary."""
+    manifest = read_json(manifest_path)
+    videos = [v for i, v in enumerate(manifest["videos"]) if shard_of(i, shards) == shard]
+    skipped: list[dict] = []
+    total_frames = 0
+    store_params = {"stage": "decode", "dataset": manifest["dataset"], "shard": shard,
+                    "shards": shards, **asdict(params)}
+    with atomic_store(out, FRAMES_SCHEMA, store_params) as handle:
+        writer = FrameStoreWriter(handle, params.compression)
+        for video in progress_bar(videos, desc=f"decode shard {shard}", unit="video"):
+            try:
+                frames = read_frames(video["path"], short_side=params.short_side, fps=params.fps)
+                fps = params.fps or probe(video["path"]).fps
+            except VideoDecodeError as err:
+                if params.on_bad_video == "fail":
+                    raise
+                skipped.append({"id": video["id"], "path": video["path"], "reason": err.reason})
+                log.warning("skipping %s: %s", video["path"], err.reason)
+                continue
+            keep = evenly_spaced(len(frames), params.max_frames)
+            if keep is not None:
+                frames = frames[keep]
+            writer.add(video["id"], frames, label=video["label"], fps=fps, source=video["id"])
+            total_frames += len(frames)
+        writer.close()
+        handle.attrs["skipped"] = json.dumps(skipped, sort_keys=True)
+    log.info("shard %d: %d videos, %d frames, %d skipped", shard, len(videos) - len(skipped),
+             total_frames, len(skipped))
+    return {"videos": len(videos) - len(skipped), "frames": total_frames, "skipped": skipped}
+
+
+def gather_frames_index(shard_paths: list[str | Path], out: str | Path) -> dict:
+    """Write ``frames/index.json``: per shard its videos and frames, plus every skipped video."""
+    shards = []
+    skipped: list[dict] = []
+    for path in shard_paths:
+        store = FrameStore(path)
+        shard_skipped = json.loads(store.handle.attrs.get("skipped", "[]"))
+        store.close()
+        shards.append({"path": str(path), "videos": len(store), "frames": int(store.num_frames.sum()),
+                       "video_ids": store.video_ids})
+        skipped.extend(shard_skipped)
+    index = {"shards": shards, "videos": sum(s["videos"] for s in shards),
+             "frames": sum(s["frames"] for s in shards), "skipped": skipped}
+    write_json(out, index)
+    for item in skipped:
+        log.warning("left out %s: %s", item["path"], item["reason"])
+    return index

@@ -1,0 +1,62 @@
+# Sparse-sampled dynamic images (SSDI) per frames shard, their index, and the frames/DI figure.
+
+
+rule dynamic_images:
+    input:
+        frames=f"{CACHE}/{{ds}}/frames/{{shard}}.h5",
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+    output:
+        f"{CACHE}/{{ds}}/ssdi/{{shard}}.h5",
+    params:
+        p=lambda w: as_json(stage_params.dynamic_params(config, w.ds)),
+    log:
+        "logs/{ds}/dynamic_images/{shard}.log",
+    benchmark:
+        "benchmarks/{ds}/dynamic_images/{shard}.tsv"
+    threads: res("dynamic_images", "threads")
+    resources:
+        mem_mb=res("dynamic_images", "mem_mb"),
+        runtime=res("dynamic_images", "runtime"),
+        gpu=res("dynamic_images", "gpu"),
+    shell:
+        "{VIDEOAUG} dynamic --params {params.p:q} --frames {input.frames:q}"
+        " --manifest {input.manifest:q} --out {output:q} > {log:q} 2>&1"
+
+
+rule ssdi_index:
+    input:
+        shards=lambda w: expand(f"{CACHE}/{w.ds}/ssdi/{{shard}}.h5", shard=shard_ids(w.ds)),
+        frames_index=f"{CACHE}/{{ds}}/frames/index.json",
+    output:
+        f"{CACHE}/{{ds}}/ssdi/index.json",
+    log:
+        "logs/{ds}/ssdi_index.log",
+    threads: 1
+    resources:
+        mem_mb=res("default", "mem_mb"),
+        runtime=res("default", "runtime"),
+        gpu=0,
+    shell:
+        "{VIDEOAUG} gather-ssdi --out {output:q} {input.shards:q} > {log:q} 2>&1"
+
+
+rule figure_dynamic_images:
+    input:
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        frames=lambda w: expand(f"{CACHE}/{w.ds}/frames/{{shard}}.h5", shard=shard_ids(w.ds)),
+        ssdi=lambda w: expand(f"{CACHE}/{w.ds}/ssdi/{{shard}}.h5", shard=shard_ids(w.ds)),
+    output:
+        report("results/figures/{ds}_dynamic_images.png", caption="../report/dynamic_images.rst", category="Data"),
+    params:
+        frames_per_video=config["figures"]["frames_per_video"],
+    log:
+        "logs/{ds}/figure_dynamic_images.log",
+    threads: 1
+    resources:
+        mem_mb=res("default", "mem_mb"),
+        runtime=res("default", "runtime"),
+        gpu=0,
+    shell:
+        "{VIDEOAUG} figure-dynamic --manifest {input.manifest:q} --frames {input.frames:q}"
+        " --ssdi {input.ssdi:q} --frames-per-video {params.frames_per_video} --out {output:q}"
+        " > {log:q} 2>&1"
