@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-import torch
 
 
 def derive_seed(base: int, *names: object) -> int:
@@ -28,8 +27,11 @@ def numpy_rng(base: int, *names: object) -> np.random.Generator:
     return np.random.default_rng(derive_seed(base, *names))
 
 
-def torch_generator(base: int, *names: object, device: str | torch.device = "cpu") -> torch.Generator:
-    """A ``torch.Generator`` on ``device`` seeded by :func:`derive_seed`."""
+def torch_generator(base: int, *names: object, device="cpu"):
+    """A ``torch.Generator`` on ``device`` seeded by :func:`derive_seed` (torch imported lazily,
+    so CPU-only stages such as decoding do not pay for it)."""
+    import torch
+
     gen = torch.Generator(device=device)
     gen.manual_seed(derive_seed(base, *names))
     return gen

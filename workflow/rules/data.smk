@@ -16,7 +16,7 @@ rule synth_generate:
         runtime=res("synth_generate", "runtime"),
         gpu=res("synth_generate", "gpu"),
     wildcard_constraints:
-        root=r"[^{}]+",
+        root=r".+",
     shell:
         "{VIDEOAUG} synth --params {params.p:q} --root {wildcards.root:q} > {log:q} 2>&1"
 

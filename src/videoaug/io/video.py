@@ -97,7 +97,14 @@ def output_size(width: int, height: int, short_side: int | None) -> tuple[int, i
 def read_frames(
     path: str | Path, short_side: int | None = None, fps: float | None = None
 ) -> np.ndarray:
-    """Decode a video to ``(T, H, W, 3)`` uint8 RGB.
+    """Decode a video to ``(T, H, W, 3)`` uint8 RGB (see :func:`decode_video`)."""
+    return decode_video(path, short_side, fps)[0]
+
+
+def decode_video(
+    path: str | Path, short_side: int | None = None, fps: float | None = None
+) -> tuple[np.ndarray, float]:
+    """Decode a video to ``(T, H, W, 3)`` uint8 RGB and its frame rate after resampling.
 
     ``short_side`` resizes (area-preserving bicubic in ffmpeg) so the shorter side has that many
     pixels; ``fps`` resamples the frame rate (ffmpeg ``fps`` filter). Raises
@@ -125,4 +132,5 @@ def read_frames(
         # ffmpeg decoded frames but complained (truncated file, broken packets): treat as corrupt,
         # since a silently shortened clip would change the dataset without anyone noticing.
         raise VideoDecodeError(path, _tail(err))
-    return np.frombuffer(out, np.uint8).reshape(-1, height, width, 3).copy()
+    frames = np.frombuffer(out, np.uint8).reshape(-1, height, width, 3).copy()
+    return frames, float(fps or info.fps)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from videoaug.io.store import FRAMES_SCHEMA, FrameStore, FrameStoreWriter, atomic_store
-from videoaug.io.video import VideoDecodeError, probe, read_frames
+from videoaug.io.video import VideoDecodeError, decode_video
 from videoaug.provenance import progress_bar, read_json, write_json
 from videoaug.stages.manifest import shard_of
 
@@ -51,8 +51,7 @@ def decode_shard(manifest_path: str | Path, shard: int, shards: int, params: Dec
         writer = FrameStoreWriter(handle, params.compression)
         for video in progress_bar(videos, desc=f"decode shard {shard}", unit="video"):
             try:
-                frames = read_frames(video["path"], short_side=params.short_side, fps=params.fps)
-                fps = params.fps or probe(video["path"]).fps
+                frames, fps = decode_video(video["path"], short_side=params.short_side, fps=params.fps)
             except VideoDecodeError as err:
                 if params.on_bad_video == "fail":
                     raise

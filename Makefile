@@ -1,0 +1,42 @@
+# Two commands for a fresh machine: `make run` (set up, build the default target) and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+SNAKEMAKE := $(VENV)/bin/snakemake
+CORES ?= all
+TARGET ?= results/synth4_sps.json
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-all bench lint setup system-deps clean-cache
+
+setup: $(STAMP)
+
+# Debian's ffmpeg binary decodes and encodes videos; installed when missing (root or sudo needed).
+system-deps:
+	@scripts/install_system_deps.sh
+
+$(STAMP): pyproject.toml | system-deps
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip==25.3
+	$(PIP) install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: setup
+	$(SNAKEMAKE) --cores $(CORES) $(TARGET)
+
+test: setup
+	$(PY) -m pytest -q
+
+test-all: setup
+	$(PY) -m pytest -q -m ''
+
+bench: setup
+	$(PY) bench/run_all.py
+
+lint: setup
+	$(VENV)/bin/ruff check src tests bench
+	$(SNAKEMAKE) --lint
+
+clean-cache:
+	rm -rf cache results logs benchmarks .snakemake

@@ -1,0 +1,235 @@
+"""RandAugment-T: RandAugment with magnitudes that change linearly over a clip's frames.
+
+Kim et al., "Learning Temporally Invariant and Localizable Features via Data Augmentation for
+Video Recognition" (ECCV-W 2020), Sec. 3.1 and Table 2. Each clip receives ``N`` ops drawn
+uniformly (with replacement) from the 14 RandAugment ops; op ``j`` of clip ``b`` has magnitude
+``M1`` at the first frame and ``M2`` at the last, interpolated linearly in between:
+``m_t = M1 + (M2 - M1) * t / (T - 1)``. The temporal range modes of Table 2:
+
+* ``spatial``: ``M1 = M2 = M`` (plain RandAugment, the same magnitude on every frame);
+* ``temporal``: ``M2 = M``, ``M1 ~ U(0.1, M)``;
+* ``temporal+``: ``{M1, M2} = {M - d, M + d}``, ``d ~ U(0, 0.5 M)``, order random;
+* ``mix``: per clip, ``spatial`` or ``temporal+`` with probability 1/2 each.
+
+Magnitudes live on the ``[0, 30]`` scale of :mod:`videoaug.augment.functional` (``M + d`` may go
+above 30; ops extrapolate and clamp their own parameters). Ops without a magnitude (identity,
+autocontrast, equalize) apply evenly to every frame. Signed ops (geometric and enhancement ops)
+get one random sign per clip and op, constant over time, so a rotation keeps turning the same way
+and the motion stays smooth. Endpoints ``M1, M2`` are drawn independently for each op of a clip.
+
+Randomness is drawn only in :func:`make_params` (explicit ``torch.Generator``); :func:`apply` is
+deterministic given the parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from videoaug.augment.functional import (
+    FRAME_KERNELS,
+    GEOMETRIC_MATRICES,
+    MAGNITUDE_FREE_OPS,
+    OP_NAMES,
+    SIGNED_OPS,
+    affine_frames,
+    clips_to_frames,
+    frames_to_clips,
+)
+
+MODES: tuple[str, ...] = ("spatial", "temporal", "temporal+", "mix")
+"""Temporal range modes of paper Table 2."""
+
+TEMPORAL_MIN_START = 0.1
+"""Lower end of ``M1 ~ U(0.1, M)`` in the ``temporal`` mode (paper Table 2)."""
+
+TEMPORAL_PLUS_SPREAD = 0.5
+"""``d ~ U(0, 0.5 M)`` in the ``temporal+`` mode (authors' default range)."""
+
+
+@dataclass(frozen=True)
+class RandAugmentTParams:
+    """Random choices of one RandAugment-T call on a batch of ``B`` clips with ``T`` frames.
+
+    Attributes:
+        op_indices: ``(B, N)`` int64 indices into :data:`OP_NAMES`, applied in order ``0..N-1``.
+        magnitudes: ``(B, N, T)`` float signed magnitude of each op at each frame (zeros for
+            magnitude-free ops).
+        first: ``(B, N)`` unsigned magnitude ``M1`` at the first frame.
+        last: ``(B, N)`` unsigned magnitude ``M2`` at the last frame.
+        signs: ``(B, N)`` ``+1``/``-1`` direction (always ``+1`` for unsigned ops).
+    """
+
+    op_indices: Tensor
+    magnitudes: Tensor
+    first: Tensor
+    last: Tensor
+    signs: Tensor
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise ValueError(f"unknown RandAugment-T mode {mode!r}; valid modes: {', '.join(MODES)}")
+
+
+def magnitude_schedule(first: Tensor, last: Tensor, length: int) -> Tensor:
+    """Linear schedule ``(..., T)`` from ``first (...)`` at frame 0 to ``last (...)`` at ``T-1``.
+
+    A single frame gets ``first``.
+    """
+    ramp = torch.linspace(0.0, 1.0, length, dtype=first.dtype, device=first.device)
+    if length == 1:
+        ramp = torch.zeros(1, dtype=first.dtype, device=first.device)
+    return first.unsqueeze(-1) + (last - first).unsqueeze(-1) * ramp
+
+
+def sample_endpoints(
+    batch: int, n_ops: int, magnitude: float, mode: str, generator: torch.Generator
+) -> tuple[Tensor, Tensor]:
+    """Draw ``(M1, M2)``, each ``(B, N)`` float32, for the temporal range ``mode`` (Table 2).
+
+    Every mode consumes the same random draws, so switching mode never shifts later streams.
+    """
+    _check_mode(mode)
+    device = generator.device
+    shape = (batch, n_ops)
+    spread_draw = torch.rand(shape, generator=generator, device=device)
+    order_draw = torch.rand(shape, generator=generator, device=device)
+    mode_draw = torch.rand((batch, 1), generator=generator, device=device)
+    full = torch.full(shape, float(magnitude), device=device)
+    if mode == "spatial":
+        return full, full.clone()
+    if mode == "temporal":
+        start = TEMPORAL_MIN_START + (magnitude - TEMPORAL_MIN_START) * spread_draw
+        return start, full
+    delta = TEMPORAL_PLUS_SPREAD * magnitude * spread_draw
+    rising = order_draw < 0.5
+    first = torch.where(rising, full - delta, full + delta)
+    last = torch.where(rising, full + delta, full - delta)
+    if mode == "mix":
+        spatial = (mode_draw < 0.5).expand(shape)
+        first = torch.where(spatial, full, first)
+        last = torch.where(spatial, full, last)
+    return first, last
+
+
+def make_params(
+    batch_shape: Sequence[int],
+    generator: torch.Generator,
+    n: int = 2,
+    magnitude: float = 9.0,
+    mode: str = "temporal+",
+) -> RandAugmentTParams:
+    """Draw ops, magnitude endpoints and signs for clips of shape ``(B, C, T, H, W)``.
+
+    Tensors are created on the generator's device; :func:`apply` moves them to the clips'.
+    """
+    _check_mode(mode)
+    if n < 0:
+        raise ValueError(f"number of ops n must be >= 0, got {n}")
+    batch, length = int(batch_shape[0]), int(batch_shape[2])
+    device = generator.device
+    op_indices = torch.randint(
+        len(OP_NAMES), (batch, n), generator=generator, device=device, dtype=torch.int64
+    )
+    first, last = sample_endpoints(batch, n, magnitude, mode, generator)
+    sign_draw = torch.rand((batch, n), generator=generator, device=device)
+    signed = torch.tensor([name in SIGNED_OPS for name in OP_NAMES], device=device)[op_indices]
+    signs = torch.where(signed & (sign_draw < 0.5), -1.0, 1.0)
+    free = torch.tensor([name in MAGNITUDE_FREE_OPS for name in OP_NAMES], device=device)
+    schedule = magnitude_schedule(first, last, length) * signs.unsqueeze(-1)
+    magnitudes = torch.where(free[op_indices].unsqueeze(-1), 0.0, schedule)
+    return RandAugmentTParams(op_indices, magnitudes, first, last, signs)
+
+
+_GEOMETRIC_INDICES = tuple(OP_NAMES.index(name) for name in GEOMETRIC_MATRICES)
+
+
+def _geometric_maps(kinds: Tensor, magnitude: Tensor, height: int, width: int) -> Tensor:
+    """Per-frame ``(N, 2, 3)`` affine maps for frames whose op index is ``kinds (N,)``."""
+    matrices = torch.empty(kinds.shape[0], 2, 3, dtype=magnitude.dtype, device=magnitude.device)
+    for op_index in _GEOMETRIC_INDICES:
+        picked = kinds == op_index
+        build = GEOMETRIC_MATRICES[OP_NAMES[op_index]]
+        matrices[picked] = build(magnitude[picked], height, width)
+    return matrices
+
+
+def _op_groups(slot_ops: Tensor) -> list[tuple[str, Tensor]]:
+    """Group clips by the op they drew in one slot: ``[(kernel name, clip indices)]``.
+
+    All geometric ops form one group (``"affine"``): one resampling call serves them all.
+    Identity clips are left out.
+    """
+    groups: list[tuple[str, Tensor]] = []
+    geometric = torch.isin(slot_ops, torch.tensor(_GEOMETRIC_INDICES, device=slot_ops.device))
+    if bool(geometric.any()):
+        groups.append(("affine", torch.nonzero(geometric).squeeze(1)))
+    for op_index in torch.unique(slot_ops[~geometric]).tolist():
+        if OP_NAMES[op_index] != "identity":
+            groups.append((OP_NAMES[op_index], torch.nonzero(slot_ops == op_index).squeeze(1)))
+    return groups
+
+
+def apply(clips: Tensor, params: RandAugmentTParams) -> Tensor:
+    """Apply drawn RandAugment-T ops to ``clips (B, C, T, H, W)`` (uint8 or float in ``[0, 1]``).
+
+    The clips are converted to float once; for each op slot, all clips that drew the same op
+    (or any geometric op) are processed by one batched kernel call: a loop over op kinds, never
+    over frames. Returns a tensor of the input's shape and dtype.
+    """
+    batch, channels, length, height, width = clips.shape
+    op_indices = params.op_indices.to(clips.device)
+    magnitudes = params.magnitudes.to(device=clips.device)
+    if op_indices.shape[0] != batch or magnitudes.shape[-1] != length:
+        raise ValueError(
+            f"params drawn for batch {tuple(op_indices.shape)}/{magnitudes.shape[-1]} frames "
+            f"do not fit clips of shape {tuple(clips.shape)}"
+        )
+    frames = clips_to_frames(clips).reshape(batch, length, channels, height, width)
+    for slot in range(op_indices.shape[1]):
+        for kernel_name, chosen in _op_groups(op_indices[:, slot]):
+            selected = frames.index_select(0, chosen).reshape(-1, channels, height, width)
+            per_frame = magnitudes[chosen, slot].reshape(-1).to(selected.dtype)
+            if kernel_name == "affine":
+                kinds = op_indices[chosen, slot].repeat_interleave(length)
+                result = affine_frames(selected, _geometric_maps(kinds, per_frame, height, width))
+            else:
+                result = FRAME_KERNELS[kernel_name](selected, per_frame)
+            frames.index_copy_(0, chosen, result.reshape(-1, length, channels, height, width))
+    flat = frames.reshape(batch * length, channels, height, width)
+    return frames_to_clips(flat, batch, clips.dtype)
+
+
+@dataclass(frozen=True)
+class RandAugmentT:
+    """RandAugment-T with ``n`` ops per clip at magnitude ``m`` (0..30 scale) in range ``mode``.
+
+    ``RandAugmentT(2, 9, "spatial")`` is plain RandAugment applied identically to every frame.
+    """
+
+    n: int = 2
+    m: float = 9.0
+    mode: str = "temporal+"
+
+    def __post_init__(self) -> None:
+        _check_mode(self.mode)
+        if self.n < 0 or self.m < 0:
+            raise ValueError(f"RandAugment-T needs n >= 0 and m >= 0, got n={self.n}, m={self.m}")
+
+    def make_params(
+        self, clips_shape: Sequence[int], generator: torch.Generator
+    ) -> RandAugmentTParams:
+        """See :func:`make_params`."""
+        return make_params(clips_shape, generator, self.n, self.m, self.mode)
+
+    def apply(self, clips: Tensor, params: RandAugmentTParams) -> Tensor:
+        """See :func:`apply`."""
+        return apply(clips, params)
+
+    def __call__(self, clips: Tensor, generator: torch.Generator) -> Tensor:
+        """Draw parameters with ``generator`` and apply them to ``clips (B, C, T, H, W)``."""
+        return apply(clips, self.make_params(clips.shape, generator))

@@ -1,0 +1,159 @@
+"""DCGAN-style generator and WGAN critic for dynamic images, and the GAN's image space.
+
+SPS (Zhang et al., ACM MM 2020, Sec. 3.2) trains one WGAN per action class on that class's
+sparse-sampled dynamic images. The networks follow DCGAN (Radford et al., 2016): transposed
+convolutions with batch norm in the generator, strided convolutions in the critic. As WGAN-GP
+(Gulrajani et al., 2017, Sec. 4) recommends, the critic has no batch norm, because the gradient
+penalty is defined per sample; it uses layer norm (``GroupNorm(1, C)``), instance norm, or none.
+
+Images live in two spaces: stores hold ``uint8 (N, H, W, 3)`` RGB; the GAN works on
+``float32 (N, 3, S, S)`` in ``[-1, 1]`` (the range of the generator's ``tanh``).
+:func:`uint8_to_gan` and :func:`gan_to_uint8` convert between them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+CriticNorm = Literal["layer", "instance", "none"]
+
+MIN_IMAGE_SIZE = 8
+# Widest layer = base_channels * MAX_CHANNEL_MULTIPLIER (DCGAN's 64 px net uses 8x), so 128/256 px
+# nets add depth, not width.
+MAX_CHANNEL_MULTIPLIER = 8
+
+
+def validate_image_size(image_size: int) -> int:
+    """Number of 2x resolution steps between 4x4 and ``image_size``; raise if not a power of 2."""
+    if image_size < MIN_IMAGE_SIZE or image_size & (image_size - 1):
+        raise ValueError(
+            f"image_size must be a power of two >= {MIN_IMAGE_SIZE} (e.g. 32, 64, 128, 256), "
+            f"got {image_size}"
+        )
+    return int(np.log2(image_size)) - 2
+
+
+def _channels(base_channels: int, level: int) -> int:
+    """Channels at ``level`` resolution steps above 4x4 counted from the widest end."""
+    return base_channels * min(2**level, MAX_CHANNEL_MULTIPLIER)
+
+
+class Generator(nn.Module):
+    """DCGAN generator ``z (N, z_dim) -> images (N, 3, image_size, image_size)`` in ``[-1, 1]``.
+
+    Layout for ``image_size = 64``: ``z -> 8b x 4x4 -> 4b x 8x8 -> 2b x 16x16 -> b x 32x32 ->
+    3 x 64x64`` with ``b = base_channels``; each hidden layer is ConvTranspose-BatchNorm-ReLU,
+    the output layer ConvTranspose-Tanh.
+    """
+
+    def __init__(self, z_dim: int = 100, image_size: int = 64, base_channels: int = 32) -> None:
+        super().__init__()
+        steps = validate_image_size(image_size)
+        self.z_dim = z_dim
+        self.image_size = image_size
+        self.base_channels = base_channels
+        widths = [_channels(base_channels, steps - 1 - k) for k in range(steps)]
+        layers: list[nn.Module] = [
+            nn.ConvTranspose2d(z_dim, widths[0], 4, stride=1, padding=0, bias=False),
+            nn.BatchNorm2d(widths[0]),
+            nn.ReLU(inplace=True),
+        ]
+        for in_ch, out_ch in zip(widths[:-1], widths[1:], strict=True):
+            layers += [
+                nn.ConvTranspose2d(in_ch, out_ch, 4, stride=2, padding=1, bias=False),
+                nn.BatchNorm2d(out_ch),
+                nn.ReLU(inplace=True),
+            ]
+        layers += [nn.ConvTranspose2d(widths[-1], 3, 4, stride=2, padding=1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """``(N, z_dim) -> (N, 3, image_size, image_size)``."""
+        return self.net(z.view(z.shape[0], self.z_dim, 1, 1))
+
+
+def _critic_norm(norm: CriticNorm, channels: int) -> nn.Module:
+    if norm == "layer":
+        return nn.GroupNorm(1, channels)
+    if norm == "instance":
+        return nn.InstanceNorm2d(channels, affine=True)
+    if norm == "none":
+        return nn.Identity()
+    raise ValueError(f"critic norm must be one of 'layer', 'instance', 'none', got {norm!r}")
+
+
+class Critic(nn.Module):
+    """WGAN critic ``images (N, 3, S, S) -> scores (N,)`` (unbounded, no sigmoid).
+
+    Mirror of :class:`Generator`: ``3 x 64x64 -> b x 32x32 -> 2b x 16x16 -> 4b x 8x8 ->
+    8b x 4x4 -> 1``; strided Conv-Norm-LeakyReLU(0.2), no norm on the first layer (DCGAN).
+    """
+
+    def __init__(
+        self, image_size: int = 64, base_channels: int = 32, norm: CriticNorm = "layer"
+    ) -> None:
+        super().__init__()
+        steps = validate_image_size(image_size)
+        self.image_size = image_size
+        self.base_channels = base_channels
+        widths = [_channels(base_channels, k) for k in range(steps)]
+        layers: list[nn.Module] = [
+            nn.Conv2d(3, widths[0], 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2, inplace=True),
+        ]
+        for in_ch, out_ch in zip(widths[:-1], widths[1:], strict=True):
+            layers += [
+                nn.Conv2d(in_ch, out_ch, 4, stride=2, padding=1),
+                _critic_norm(norm, out_ch),
+                nn.LeakyReLU(0.2, inplace=True),
+            ]
+        layers.append(nn.Conv2d(widths[-1], 1, 4, stride=1, padding=0))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """``(N, 3, S, S) -> (N,)``."""
+        return self.net(images).view(images.shape[0])
+
+
+def resize_square(images: torch.Tensor, size: int) -> torch.Tensor:
+    """Bilinear, antialiased resize ``(N, C, H, W) -> (N, C, size, size)``; a no-op if equal.
+
+    Non-square inputs are stretched to a square (the GAN's output is square).
+    """
+    if images.shape[-2:] == (size, size):
+        return images
+    return F.interpolate(
+        images, size=(size, size), mode="bilinear", align_corners=False, antialias=True
+    )
+
+
+def uint8_to_gan(images: np.ndarray | torch.Tensor, image_size: int | None = None) -> torch.Tensor:
+    """Store images ``uint8 (N, H, W, 3)`` -> GAN images ``float32 (N, 3, S, S)`` in ``[-1, 1]``.
+
+    ``x = u / 127.5 - 1``, then resized to ``image_size`` (if given) by :func:`resize_square`.
+    """
+    tensor = torch.as_tensor(np.asarray(images))
+    if tensor.dtype != torch.uint8 or tensor.ndim != 4 or tensor.shape[-1] != 3:
+        raise ValueError(
+            f"expected uint8 images of shape (N, H, W, 3), got {tuple(tensor.shape)} {tensor.dtype}"
+        )
+    floats = tensor.permute(0, 3, 1, 2).float() / 127.5 - 1.0
+    return floats if image_size is None else resize_square(floats, image_size)
+
+
+def gan_to_uint8(images: torch.Tensor, out_size: int | None = None) -> np.ndarray:
+    """GAN images ``(N, 3, S, S)`` in ``[-1, 1]`` -> ``uint8 (N, out, out, 3)`` numpy array.
+
+    Resized first (if ``out_size`` is given), then ``u = round((x + 1) * 127.5)`` clamped to
+    ``[0, 255]`` (so the resize's overshoot is clipped, not wrapped).
+    """
+    floats = images.detach().float()
+    if out_size is not None:
+        floats = resize_square(floats, out_size)
+    scaled = ((floats + 1.0) * 127.5).round().clamp(0, 255).to(torch.uint8)
+    return scaled.permute(0, 2, 3, 1).contiguous().cpu().numpy()

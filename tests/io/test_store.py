@@ -1,0 +1,127 @@
+import multiprocessing
+import os
+import signal
+import sys
+
+import numpy as np
+import pytest
+
+from videoaug.io.store import (
+    FRAMES_SCHEMA,
+    FrameStore,
+    FrameStoreWriter,
+    ImageStore,
+    ImageStoreWriter,
+    StoreError,
+    atomic_store,
+    read_rows,
+    store_params,
+)
+
+
+def _clips(seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, 256, size=(t, 12, 16, 3), dtype=np.uint8) for t in (5, 9, 3)]
+
+
+def _write_frames(path, compression="lz4"):
+    with atomic_store(path, FRAMES_SCHEMA, {"k": 1}) as handle:
+        writer = FrameStoreWriter(handle, compression)
+        for i, clip in enumerate(_clips()):
+            writer.add(f"cls/v{i}", clip, label=i % 2, fps=25.0, source=f"cls/v{i}")
+        writer.close()
+
+
+@pytest.mark.parametrize("compression", ["none", "lz4", "zstd", "gzip"])
+def test_frames_round_trip(tmp_path, compression):
+    path = tmp_path / "f.h5"
+    _write_frames(path, compression)
+    store = FrameStore(path)
+    assert store.video_ids == ["cls/v0", "cls/v1", "cls/v2"]
+    assert store.labels.tolist() == [0, 1, 0] and store.num_frames.tolist() == [5, 9, 3]
+    for i, clip in enumerate(_clips()):
+        np.testing.assert_array_equal(store.read(i), clip)
+    np.testing.assert_array_equal(store.read(1, [7, 2, 2, 0]), _clips()[1][[7, 2, 2, 0]])
+    assert store.fps(0) == 25.0
+    assert store_params(path) == {"k": 1}
+
+
+def test_stores_are_byte_identical(tmp_path):
+    _write_frames(tmp_path / "a.h5")
+    _write_frames(tmp_path / "b.h5")
+    assert (tmp_path / "a.h5").read_bytes() == (tmp_path / "b.h5").read_bytes()
+
+
+def test_failed_writer_leaves_nothing(tmp_path):
+    path = tmp_path / "f.h5"
+    with pytest.raises(RuntimeError), atomic_store(path, FRAMES_SCHEMA, {}) as handle:
+        FrameStoreWriter(handle, "lz4").add("a", _clips()[0], label=0, fps=1, source="a")
+        raise RuntimeError("boom")
+    assert not path.exists() and not (tmp_path / "f.h5.tmp").exists()
+
+
+def _killed_writer(path):
+    with atomic_store(path, FRAMES_SCHEMA, {}) as handle:
+        writer = FrameStoreWriter(handle, "none")
+        writer.add("a", np.zeros((4, 8, 8, 3), np.uint8), label=0, fps=1, source="a")
+        handle.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="SIGKILL semantics")
+def test_killed_writer_leaves_no_readable_store(tmp_path):
+    path = tmp_path / "f.h5"
+    proc = multiprocessing.get_context("spawn").Process(target=_killed_writer, args=(path,))
+    proc.start()
+    proc.join(60)
+    assert proc.exitcode == -signal.SIGKILL
+    assert not path.exists()  # only path.tmp may remain
+    with pytest.raises(StoreError, match="does not exist"):
+        FrameStore(path)
+    # a leftover tmp file renamed by hand is still refused: it lacks the completion mark
+    leftover = tmp_path / "f.h5.tmp"
+    if leftover.exists():
+        os.replace(leftover, path)
+        with pytest.raises(StoreError):
+            FrameStore(path)
+
+
+def test_image_store_append_and_read(tmp_path):
+    path = tmp_path / "i.h5"
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, 256, size=(4, 6, 7, 3), dtype=np.uint8)
+    b = rng.integers(0, 256, size=(3, 6, 7, 3), dtype=np.uint8)
+    with atomic_store(path, "videoaug.test/1", {}) as handle:
+        writer = ImageStoreWriter(handle, (6, 7), "lz4", {"margin": np.float32, "ids": object})
+        writer.append(a, labels=[0, 1, 2, 3], margin=np.arange(4), ids=np.array(list("abcd"), dtype=object))
+        writer.append(b, labels=[4, 5, 6], margin=np.arange(3), ids=np.array(list("efg"), dtype=object))
+    store = ImageStore(path, "videoaug.test/1")
+    assert len(store) == 7 and store.labels.tolist() == list(range(7))
+    np.testing.assert_array_equal(store.images([6, 0, 0]), np.stack([b[2], a[0], a[0]]))
+    assert store.column("ids").tolist() == list("abcdefg")
+    with pytest.raises(StoreError, match="schema"):
+        ImageStore(path, "videoaug.other/1")
+
+
+def test_reader_survives_fork(tmp_path):
+    path = tmp_path / "f.h5"
+    _write_frames(path)
+    store = FrameStore(path)
+    store.read(0)  # open in the parent first
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(2) as pool:
+        sums = pool.map(_sum_first, [store, store])
+    assert sums == [int(_clips()[0].sum())] * 2
+
+
+def _sum_first(store):
+    return int(store.read(0).sum())
+
+
+def test_read_rows_empty():
+    import h5py
+
+    with h5py.File("mem.h5", "w", driver="core", backing_store=False) as handle:
+        dset = handle.create_dataset("x", data=np.arange(10))
+        assert read_rows(dset, []).shape == (0,)
+        assert read_rows(dset, [3, 1, 3]).tolist() == [3, 1, 3]
