@@ -6,10 +6,12 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import ffmpeg
 import numpy as np
 
@@ -35,6 +37,7 @@ class VideoInfo:
     num_frames: int | None
 
 
+@functools.cache
 def require_ffmpeg() -> None:
     """Fail early with an install hint when the ffmpeg/ffprobe binaries are missing."""
     for tool in ("ffmpeg", "ffprobe"):
@@ -55,30 +58,40 @@ def _tail(text: bytes | str | None, lines: int = 3) -> str:
 
 
 def probe(path: str | Path) -> VideoInfo:
-    """Width, height, frame rate and (when the container says) frame count of the first video stream."""
+    """Width, height, frame rate and (when the container says) frame count of the first video stream.
+
+    OpenCV reads the header in-process (~2 ms); starting ffprobe costs a whole process (tens to
+    hundreds of ms), which would dominate decoding short clips. ffprobe runs only to explain a
+    file OpenCV cannot open.
+    """
     path = Path(path)
     if not path.exists():
         raise VideoDecodeError(path, "file does not exist")
     if path.stat().st_size == 0:
         raise VideoDecodeError(path, "file is empty (0 bytes)")
+    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    try:
+        width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)) if capture.isOpened() else 0
+        height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)) if capture.isOpened() else 0
+        fps = float(capture.get(cv2.CAP_PROP_FPS)) if capture.isOpened() else 0.0
+        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) if capture.isOpened() else 0
+    finally:
+        capture.release()
+    if width <= 0 or height <= 0:
+        raise VideoDecodeError(path, _ffprobe_reason(path))
+    return VideoInfo(width=width, height=height, fps=fps, num_frames=count if count > 0 else None)
+
+
+def _ffprobe_reason(path: Path) -> str:
+    """ffprobe's explanation of why a file has no decodable video stream."""
     require_ffmpeg()
     try:
         info = ffmpeg.probe(str(path))
     except ffmpeg.Error as err:
-        raise VideoDecodeError(path, _tail(err.stderr)) from None
-    streams = [s for s in info.get("streams", []) if s.get("codec_type") == "video"]
-    if not streams:
-        raise VideoDecodeError(path, "no video stream in the file")
-    stream = streams[0]
-    num, _, den = str(stream.get("avg_frame_rate") or stream.get("r_frame_rate", "0/1")).partition("/")
-    fps = float(num) / float(den or 1) if float(den or 1) else 0.0
-    frames = stream.get("nb_frames")
-    return VideoInfo(
-        width=int(stream["width"]),
-        height=int(stream["height"]),
-        fps=fps,
-        num_frames=int(frames) if frames and str(frames).isdigit() else None,
-    )
+        return _tail(err.stderr)
+    if not any(s.get("codec_type") == "video" for s in info.get("streams", [])):
+        return "no video stream in the file"
+    return "the video stream cannot be opened"
 
 
 def output_size(width: int, height: int, short_side: int | None) -> tuple[int, int]:
@@ -110,6 +123,7 @@ def decode_video(
     pixels; ``fps`` resamples the frame rate (ffmpeg ``fps`` filter). Raises
     :class:`VideoDecodeError` for missing, empty, corrupt or stream-less files.
     """
+    require_ffmpeg()
     info = probe(path)
     width, height = output_size(info.width, info.height, short_side)
     stream = ffmpeg.input(str(path))

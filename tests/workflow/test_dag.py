@@ -1,0 +1,100 @@
+"""The DAG on the ci preset: builds, caches, reruns exactly what a parameter change touches."""
+
+import re
+import shutil
+import subprocess
+
+from tests.workflow.conftest import PROJECT, SNAKEMAKE, copy_project, snakemake
+
+
+def _jobs(dry_run_output: str) -> set[str]:
+    """Rule names a dry run would execute (from Snakemake's job table)."""
+    names = set()
+    for line in dry_run_output.splitlines():
+        match = re.match(r"^(\w+)\s+\d+\s*$", line.strip())
+        if match and match.group(1) not in ("total", "job", "count"):
+            names.add(match.group(1))
+    return names
+
+
+def test_default_dag_builds_artefacts(built_project):
+    cache = built_project / "cache" / "synth4"
+    for rel in ("manifest.json", "frames/0.h5", "frames/1.h5", "frames/index.json",
+                "ssdi/0.h5", "ssdi/1.h5", "ssdi/index.json"):
+        assert (cache / rel).exists(), rel
+    assert (built_project / "results" / "figures" / "synth4_dynamic_images.png").stat().st_size > 10_000
+    assert (built_project / "logs" / "synth4" / "decode_frames" / "0.log").exists()
+    assert (built_project / "benchmarks" / "synth4" / "dynamic_images" / "0.tsv").exists()
+
+
+def test_rerun_with_nothing_changed_does_nothing(built_project):
+    proc = snakemake(built_project, "--cores", "2", "-n")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_changing_k_reruns_only_dynamic_images_onward(built_project):
+    (built_project / "k2.yaml").write_text("dynamic:\n  subvideos: 2\n")
+    proc = snakemake(built_project, "--cores", "2", "-n", extra_config="k2.yaml")
+    jobs = _jobs(proc.stdout)
+    assert "dynamic_images" in jobs, proc.stdout
+    assert not jobs & {"decode_frames", "manifest", "synth_generate", "frames_index"}, jobs
+
+
+def test_outputs_are_byte_identical_across_runs(built_project, tmp_path):
+    second = copy_project(tmp_path / "again")
+    shutil.copytree(built_project / "data", second / "data")  # same videos, so same absolute ids
+    snakemake(second, "--cores", "2", "cache/synth4/ssdi/index.json")
+    for rel in ("frames/0.h5", "frames/1.h5", "ssdi/0.h5", "ssdi/1.h5"):
+        a = (built_project / "cache" / "synth4" / rel).read_bytes()
+        b = (second / "cache" / "synth4" / rel).read_bytes()
+        assert a == b, rel
+
+
+def test_bad_config_value_stops_naming_the_key(tmp_path):
+    workdir = copy_project(tmp_path / "p")
+    (workdir / "bad.yaml").write_text("dynamic:\n  keep_fraction: 1.5\n")
+    proc = snakemake(workdir, "--cores", "1", "-n", extra_config="bad.yaml", check=False)
+    assert proc.returncode != 0
+    assert "dynamic.keep_fraction" in proc.stdout + proc.stderr
+
+
+def test_missing_dataset_root_says_what_to_download(tmp_path):
+    workdir = copy_project(tmp_path / "p")
+    proc = snakemake(workdir, "--cores", "1", "cache/ucf4/manifest.json", check=False)
+    assert proc.returncode != 0
+    log = (workdir / "logs" / "ucf4" / "manifest.log").read_text()
+    assert "UCF101" in log and "datasets.ucf4.root" in log
+    assert not (workdir / "cache" / "ucf4" / "manifest.json").exists()
+
+
+def test_dry_run_against_fake_ucf_root(tmp_path, tiny_video):
+    workdir = copy_project(tmp_path / "p")
+    root = workdir / "data" / "UCF101"
+    ann = root / "ucfTrainTestlist"
+    ann.mkdir(parents=True)
+    classes = ["ApplyEyeMakeup", "GolfSwing", "Shotput", "Skiing", "YoYo"]
+    (ann / "classInd.txt").write_text("".join(f"{i + 1} {c}\n" for i, c in enumerate(classes)))
+    train, test = [], []
+    for i, cls in enumerate(classes):
+        (root / cls).mkdir()
+        for g in range(1, 4):
+            name = f"{cls}/v_{cls}_g{g:02d}_c01.avi"
+            shutil.copy(tiny_video, root / name)
+            (train if g > 1 else test).append(name)
+    (ann / "trainlist01.txt").write_text("".join(f"{n} {classes.index(n.split('/')[0]) + 1}\n" for n in train))
+    (ann / "testlist01.txt").write_text("".join(f"{n}\n" for n in test))
+    target = "results/ucf4_sps.json" if _has_rule("train_eval") else "cache/ucf4/ssdi/index.json"
+    proc = snakemake(workdir, "--cores", "8", "-n", target)
+    jobs = _jobs(proc.stdout)
+    assert {"manifest", "decode_frames", "dynamic_images"} <= jobs, proc.stdout
+
+
+def _has_rule(name: str) -> bool:
+    return any(f"rule {name}:" in p.read_text() for p in (PROJECT / "workflow" / "rules").glob("*.smk"))
+
+
+def test_lint_is_clean(tmp_path):
+    workdir = copy_project(tmp_path / "p")
+    proc = subprocess.run([SNAKEMAKE, "--lint"], cwd=workdir,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
