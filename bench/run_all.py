@@ -23,8 +23,11 @@ def main() -> int:
         for key, value in module.run().items():
             results[key] = value
             extra = {k: v for k, v in value.items() if k not in ("value", "goal", "ok")}
-            print(f"{key:34s} {value['value']:>10} goal {value['goal']:>12}  "
-                  f"{'ok' if value['ok'] else 'MISSED'}  {extra}", flush=True)
+            print(
+                f"{key:34s} {value['value']:>10} goal {value['goal']:>12}  "
+                f"{'ok' if value['ok'] else 'MISSED'}  {extra}",
+                flush=True,
+            )
     (HERE / "results.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     missed = [k for k, v in results.items() if not v["ok"]]
     print(f"{len(results)} measurements, {len(missed)} missed goals: {missed}")

@@ -11,13 +11,29 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("VIDEOAUG_PROGRESS", "0")
 
 
-def make_video(path: Path, *, frames: int = 12, size: str = "64x48", rate: int = 10,
-               codec: str = "libx264") -> Path:
+def make_video(
+    path: Path, *, frames: int = 12, size: str = "64x48", rate: int = 10, codec: str = "libx264"
+) -> Path:
     """A real encoded test-pattern video (argument list, no shell)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    cmd = ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi",
-           "-i", f"testsrc=size={size}:rate={rate}", "-frames:v", str(frames),
-           "-c:v", codec, "-pix_fmt", "yuv420p", str(path)]
+    cmd = [
+        "ffmpeg",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc=size={size}:rate={rate}",
+        "-frames:v",
+        str(frames),
+        "-c:v",
+        codec,
+        "-pix_fmt",
+        "yuv420p",
+        str(path),
+    ]
     subprocess.run(cmd, check=True)
     return path
 
@@ -41,6 +57,21 @@ def bad_videos(tmp_path_factory, tiny_video) -> dict[str, Path]:
     garbage = root / "garbage.avi"
     garbage.write_bytes(os.urandom(4096))
     audio = root / "audio_only.mp4"
-    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                    "sine=frequency=440:duration=0.3", "-c:a", "aac", str(audio)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=0.3",
+            "-c:a",
+            "aac",
+            str(audio),
+        ],
+        check=True,
+    )
     return {"empty": empty, "truncated": truncated, "garbage": garbage, "audio": audio}

@@ -12,7 +12,15 @@ def test_default_config_is_valid_and_filled():
     config = load_config([ROOT / "config.yaml"])
     assert config["seed"] == 0 and config["dataset"] == "synth4"
     assert config["dynamic"]["subvideos"] == 5 and config["frames"]["short_side"] == 112
-    assert set(config["datasets"]) >= {"synth4", "ucf4", "hmdb4", "ucf101imb", "hmdb51imb", "ucf101", "hmdb51"}
+    assert set(config["datasets"]) >= {
+        "synth4",
+        "ucf4",
+        "hmdb4",
+        "ucf101imb",
+        "hmdb51imb",
+        "ucf101",
+        "hmdb51",
+    }
 
 
 def test_defaults_fill_missing_sections():

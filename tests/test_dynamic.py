@@ -14,7 +14,9 @@ from videoaug.dynamic import (
 @pytest.mark.parametrize("T", [1, 2, 3, 7, 48, 200])
 def test_arp_coefficients_equal_sum_form(T):
     # Independent form: alpha_t = sum_{j=t..T} (2j - T - 1) / j  (Bilen et al. 2016, Eq. 4).
-    expected = np.array([sum((2 * j - T - 1) / j for j in range(t, T + 1)) for t in range(1, T + 1)])
+    expected = np.array(
+        [sum((2 * j - T - 1) / j for j in range(t, T + 1)) for t in range(1, T + 1)]
+    )
     np.testing.assert_allclose(arp_coefficients(T), expected, rtol=1e-12, atol=1e-9)
 
 

@@ -50,7 +50,9 @@ def test_env_pins_equal_pyproject(path):
         assert match, f"{path.name}: {spec!r} is not pinned exactly"
         name, version = match.group(1).lower(), match.group(2)
         assert name in pins, f"{path.name}: {name} is not in pyproject.toml"
-        assert pins[name] == version, f"{path.name}: {name}=={version}, pyproject.toml has {pins[name]}"
+        assert pins[name] == version, (
+            f"{path.name}: {name}=={version}, pyproject.toml has {pins[name]}"
+        )
 
 
 def test_core_env_covers_every_runtime_dependency():

@@ -150,7 +150,14 @@ def main(argv: list[str] | None = None) -> int:
         from videoaug.io.store import StoreError
         from videoaug.io.video import VideoDecodeError
 
-        expected = (ConfigError, DatasetError, VideoDecodeError, StoreError, FileNotFoundError, ValueError)
+        expected = (
+            ConfigError,
+            DatasetError,
+            VideoDecodeError,
+            StoreError,
+            FileNotFoundError,
+            ValueError,
+        )
         if isinstance(err, expected):
             log.error("%s", err)
             log.debug("traceback", exc_info=True)

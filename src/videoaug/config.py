@@ -28,7 +28,7 @@ def load_schema() -> dict:
 
 
 def deep_merge(base: Mapping, override: Mapping) -> dict:
-    """Return ``base`` updated recursively by ``override`` (mappings merge, everything else replaces)."""
+    """Return ``base`` updated recursively by ``override`` (mappings merge, others replace)."""
     merged = copy.deepcopy(dict(base))
     for key, value in override.items():
         if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
@@ -49,7 +49,7 @@ def _resolve_ref(schema: dict, root: dict) -> dict:
 
 
 def fill_defaults(data: Any, schema: dict, root: dict | None = None) -> Any:
-    """Fill ``default`` values of object properties, recursively (including additionalProperties)."""
+    """Fill ``default`` values of object properties, recursively (additionalProperties too)."""
     root = root if root is not None else schema
     schema = _resolve_ref(schema, root)
     if not isinstance(data, dict) or schema.get("type") not in ("object", None):
@@ -75,7 +75,7 @@ def _key_path(error: jsonschema.ValidationError) -> str:
 
 
 def validate_config(config: Mapping, source: str = "config") -> dict:
-    """Fill defaults and validate ``config``; return the completed copy or raise :class:`ConfigError`."""
+    """Fill defaults and validate ``config``; return the filled copy or raise ConfigError."""
     schema = load_schema()
     data = fill_defaults(copy.deepcopy(dict(config)), schema)
     validator = jsonschema.Draft202012Validator(schema)
@@ -83,7 +83,8 @@ def validate_config(config: Mapping, source: str = "config") -> dict:
     if errors:
         lines = [f"  {_key_path(e)}: {e.message}" for e in errors]
         raise ConfigError(
-            f"invalid configuration in {source}:\n" + "\n".join(lines)
+            f"invalid configuration in {source}:\n"
+            + "\n".join(lines)
             + "\nFix these keys (see workflow/schemas/config.schema.yaml for types and ranges)."
         )
     return data

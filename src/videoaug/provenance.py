@@ -29,7 +29,11 @@ def input_hashes(paths: Iterable[str | Path]) -> dict[str, str]:
 
 def versions() -> dict[str, str]:
     """Versions of the packages that shape results (imported lazily: not all stages need all)."""
-    found = {"videoaug": __version__, "python": sys.version.split()[0], "platform": platform.platform()}
+    found = {
+        "videoaug": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+    }
     for name in ("numpy", "torch", "torchvision", "h5py", "cv2", "snakemake"):
         module = sys.modules.get(name)
         if module is None:
@@ -76,11 +80,17 @@ def setup_logging(log_file: str | Path | None = None, level: int = logging.INFO)
 
 
 def progress_bar(iterable=None, *, desc: str, total: int | None = None, unit: str = "it"):
-    """A tqdm bar on stderr; redraws every 0.5 s on a terminal, every 10 s into a rule's log file."""
+    """A tqdm bar on stderr; redraws every 0.5 s on a terminal, every 10 s into a log file."""
     from tqdm import tqdm
 
     interactive = sys.stderr.isatty()
     return tqdm(
-        iterable, desc=desc, total=total, unit=unit, file=sys.stderr, dynamic_ncols=interactive,
-        mininterval=0.5 if interactive else 10.0, disable=os.environ.get("VIDEOAUG_PROGRESS") == "0",
+        iterable,
+        desc=desc,
+        total=total,
+        unit=unit,
+        file=sys.stderr,
+        dynamic_ncols=interactive,
+        mininterval=0.5 if interactive else 10.0,
+        disable=os.environ.get("VIDEOAUG_PROGRESS") == "0",
     )

@@ -93,8 +93,12 @@ def test_image_store_append_and_read(tmp_path):
     b = rng.integers(0, 256, size=(3, 6, 7, 3), dtype=np.uint8)
     with atomic_store(path, "videoaug.test/1", {}) as handle:
         writer = ImageStoreWriter(handle, (6, 7), "lz4", {"margin": np.float32, "ids": object})
-        writer.append(a, labels=[0, 1, 2, 3], margin=np.arange(4), ids=np.array(list("abcd"), dtype=object))
-        writer.append(b, labels=[4, 5, 6], margin=np.arange(3), ids=np.array(list("efg"), dtype=object))
+        writer.append(
+            a, labels=[0, 1, 2, 3], margin=np.arange(4), ids=np.array(list("abcd"), dtype=object)
+        )
+        writer.append(
+            b, labels=[4, 5, 6], margin=np.arange(3), ids=np.array(list("efg"), dtype=object)
+        )
     store = ImageStore(path, "videoaug.test/1")
     assert len(store) == 7 and store.labels.tolist() == list(range(7))
     np.testing.assert_array_equal(store.images([6, 0, 0]), np.stack([b[2], a[0], a[0]]))

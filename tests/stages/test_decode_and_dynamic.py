@@ -76,8 +76,12 @@ def test_decode_and_ssdi_are_deterministic(tmp_path, folder_dataset):
         frames = tmp_path / f"frames_{run}.h5"
         ssdi = tmp_path / f"ssdi_{run}.h5"
         decode_shard(tmp_path / "manifest.json", 0, 1, DecodeParams(short_side=24), frames)
-        dynamic_images_shard(frames, tmp_path / "manifest.json",
-                             DynamicParams(subvideos=3, height=24, width=32), ssdi)
+        dynamic_images_shard(
+            frames,
+            tmp_path / "manifest.json",
+            DynamicParams(subvideos=3, height=24, width=32),
+            ssdi,
+        )
         outputs.append((frames.read_bytes(), ssdi.read_bytes()))
     assert outputs[0] == outputs[1]
 
@@ -87,8 +91,12 @@ def test_ssdi_contents(tmp_path, folder_dataset):
     manifest = _manifest(tmp_path, folder_dataset)
     frames_path, ssdi_path = tmp_path / "f.h5", tmp_path / "s.h5"
     decode_shard(tmp_path / "manifest.json", 0, 1, DecodeParams(short_side=32), frames_path)
-    dynamic_images_shard(frames_path, tmp_path / "manifest.json",
-                         DynamicParams(subvideos=4, height=32, width=42), ssdi_path)
+    dynamic_images_shard(
+        frames_path,
+        tmp_path / "manifest.json",
+        DynamicParams(subvideos=4, height=32, width=42),
+        ssdi_path,
+    )
     sparse = ImageStore(ssdi_path, SSDI_SCHEMA)
     full = ImageStore(ssdi_path, SSDI_SCHEMA, prefix="full_")
     assert len(sparse) == 6 * 4 and len(full) == 6
@@ -97,10 +105,16 @@ def test_ssdi_contents(tmp_path, folder_dataset):
     for vid, split in zip(sparse.column("video_ids"), sparse.column("splits"), strict=True):
         assert splits[vid] == split
     frames = FrameStore(frames_path)
-    np.testing.assert_array_equal(full.image(0), dynamic_image(frames.read(0)))  # same size: no resize
+    np.testing.assert_array_equal(
+        full.image(0), dynamic_image(frames.read(0))
+    )  # same size: no resize
     index = gather_ssdi_index([ssdi_path], tmp_path / "index.json")
     assert index["images"] == 24
-    assert json.loads((tmp_path / "index.json").read_text())["shards"][0]["image_shape"] == [32, 42, 3]
+    assert json.loads((tmp_path / "index.json").read_text())["shards"][0]["image_shape"] == [
+        32,
+        42,
+        3,
+    ]
 
 
 def test_evenly_spaced():

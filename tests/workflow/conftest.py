@@ -17,19 +17,30 @@ def copy_project(dest: Path) -> Path:
     for name in ("Snakefile", "config.yaml"):
         shutil.copy(PROJECT / name, dest / name)
     shutil.copytree(PROJECT / "workflow", dest / "workflow")
-    shutil.copytree(PROJECT / "src", dest / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    shutil.copytree(
+        PROJECT / "src", dest / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+    )
     return dest
 
 
-def snakemake(workdir: Path, *args: str, timeout: int = 900, check: bool = True,
-              extra_config: str | None = None) -> subprocess.CompletedProcess:
+def snakemake(
+    workdir: Path,
+    *args: str,
+    timeout: int = 900,
+    check: bool = True,
+    extra_config: str | None = None,
+) -> subprocess.CompletedProcess:
     """Run snakemake on the ci preset (plus ``extra_config``, a YAML file in ``workdir``)."""
     env = dict(os.environ, VIDEOAUG_PROGRESS="0", OMP_NUM_THREADS="1")
     configs = ["workflow/presets/ci.yaml"] + ([extra_config] if extra_config else [])
     cmd = [SNAKEMAKE, "--configfile", *configs, *args]
-    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        raise AssertionError(
+            f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
     return proc
 
 

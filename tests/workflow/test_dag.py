@@ -19,10 +19,19 @@ def _jobs(dry_run_output: str) -> set[str]:
 
 def test_default_dag_builds_artefacts(built_project):
     cache = built_project / "cache" / "synth4"
-    for rel in ("manifest.json", "frames/0.h5", "frames/1.h5", "frames/index.json",
-                "ssdi/0.h5", "ssdi/1.h5", "ssdi/index.json"):
+    for rel in (
+        "manifest.json",
+        "frames/0.h5",
+        "frames/1.h5",
+        "frames/index.json",
+        "ssdi/0.h5",
+        "ssdi/1.h5",
+        "ssdi/index.json",
+    ):
         assert (cache / rel).exists(), rel
-    assert (built_project / "results" / "figures" / "synth4_dynamic_images.png").stat().st_size > 10_000
+    assert (
+        built_project / "results" / "figures" / "synth4_dynamic_images.png"
+    ).stat().st_size > 10_000
     assert (built_project / "logs" / "synth4" / "decode_frames" / "0.log").exists()
     assert (built_project / "benchmarks" / "synth4" / "dynamic_images" / "0.tsv").exists()
 
@@ -75,13 +84,15 @@ def test_dry_run_against_fake_ucf_root(tmp_path, tiny_video):
     classes = ["ApplyEyeMakeup", "GolfSwing", "Shotput", "Skiing", "YoYo"]
     (ann / "classInd.txt").write_text("".join(f"{i + 1} {c}\n" for i, c in enumerate(classes)))
     train, test = [], []
-    for i, cls in enumerate(classes):
+    for cls in classes:
         (root / cls).mkdir()
         for g in range(1, 4):
             name = f"{cls}/v_{cls}_g{g:02d}_c01.avi"
             shutil.copy(tiny_video, root / name)
             (train if g > 1 else test).append(name)
-    (ann / "trainlist01.txt").write_text("".join(f"{n} {classes.index(n.split('/')[0]) + 1}\n" for n in train))
+    (ann / "trainlist01.txt").write_text(
+        "".join(f"{n} {classes.index(n.split('/')[0]) + 1}\n" for n in train)
+    )
     (ann / "testlist01.txt").write_text("".join(f"{n}\n" for n in test))
     target = "results/ucf4_sps.json" if _has_rule("train_eval") else "cache/ucf4/ssdi/index.json"
     proc = snakemake(workdir, "--cores", "8", "-n", target)
@@ -90,11 +101,14 @@ def test_dry_run_against_fake_ucf_root(tmp_path, tiny_video):
 
 
 def _has_rule(name: str) -> bool:
-    return any(f"rule {name}:" in p.read_text() for p in (PROJECT / "workflow" / "rules").glob("*.smk"))
+    return any(
+        f"rule {name}:" in p.read_text() for p in (PROJECT / "workflow" / "rules").glob("*.smk")
+    )
 
 
 def test_lint_is_clean(tmp_path):
     workdir = copy_project(tmp_path / "p")
-    proc = subprocess.run([SNAKEMAKE, "--lint"], cwd=workdir,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [SNAKEMAKE, "--lint"], cwd=workdir, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -74,14 +74,20 @@ def open_store(path: str | Path, schema: str | None = None) -> h5py.File:
     """Open a finished store read-only, checking completeness and (optionally) its schema."""
     path = Path(path)
     if not path.exists():
-        raise StoreError(f"store {path} does not exist; build it with snakemake (see README targets)")
+        raise StoreError(
+            f"store {path} does not exist; build it with snakemake (see README targets)"
+        )
     try:
         handle = h5py.File(path, "r")
     except OSError as err:
-        raise StoreError(f"store {path} is not a readable HDF5 file ({err}); delete it and rerun") from None
+        raise StoreError(
+            f"store {path} is not a readable HDF5 file ({err}); delete it and rerun"
+        ) from None
     if not handle.attrs.get("complete", False):
         handle.close()
-        raise StoreError(f"store {path} is incomplete (its writer did not finish); delete it and rerun")
+        raise StoreError(
+            f"store {path} is incomplete (its writer did not finish); delete it and rerun"
+        )
     if schema is not None and handle.attrs.get("schema") != schema:
         found = handle.attrs.get("schema")
         handle.close()
@@ -95,7 +101,7 @@ def store_params(path: str | Path) -> dict:
 
 
 def read_rows(dset: h5py.Dataset, indices: np.ndarray) -> np.ndarray:
-    """Rows ``indices`` (any order, repeats allowed) of a dataset, read in one sorted HDF5 selection."""
+    """Rows ``indices`` (any order, repeats allowed), read in one sorted HDF5 selection."""
     indices = np.asarray(indices, dtype=np.int64)
     unique, inverse = np.unique(indices, return_inverse=True)
     if len(unique) == 0:
@@ -114,9 +120,14 @@ class FrameStoreWriter:
         self._chunk_frames = chunk_frames
         self._index: list[tuple[str, int, int, str]] = []
 
-    def add(self, video_id: str, frames: np.ndarray, *, label: int, fps: float, source: str) -> None:
+    def add(
+        self, video_id: str, frames: np.ndarray, *, label: int, fps: float, source: str
+    ) -> None:
         if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
-            raise ValueError(f"frames of {video_id} must be uint8 (T, H, W, 3), got {frames.dtype} {frames.shape}")
+            raise ValueError(
+                f"frames of {video_id} must be uint8 (T, H, W, 3), "
+                f"got {frames.dtype} {frames.shape}"
+            )
         key = f"{len(self._index):06d}"
         chunks = (min(self._chunk_frames, frames.shape[0]),) + frames.shape[1:]
         dset = self._videos.create_dataset(
@@ -130,11 +141,17 @@ class FrameStoreWriter:
 
     def close(self) -> None:
         index = _group(self._handle, "index")
-        ids, labels, counts, keys = zip(*self._index, strict=True) if self._index else ((), (), (), ())
-        index.create_dataset("video_id", data=np.array(ids, dtype=object), dtype=STR_DTYPE, track_times=False)
+        ids, labels, counts, keys = (
+            zip(*self._index, strict=True) if self._index else ((), (), (), ())
+        )
+        index.create_dataset(
+            "video_id", data=np.array(ids, dtype=object), dtype=STR_DTYPE, track_times=False
+        )
         index.create_dataset("label", data=np.array(labels, dtype=np.int64), track_times=False)
         index.create_dataset("num_frames", data=np.array(counts, dtype=np.int64), track_times=False)
-        index.create_dataset("key", data=np.array(keys, dtype=object), dtype=STR_DTYPE, track_times=False)
+        index.create_dataset(
+            "key", data=np.array(keys, dtype=object), dtype=STR_DTYPE, track_times=False
+        )
 
 
 class LazyStore:
@@ -176,7 +193,7 @@ class LazyStore:
 
 
 class FrameStore(LazyStore):
-    """Read videos from a frames shard; ``read(i, frame_indices)`` reads only the frames asked for."""
+    """Read videos from a frames shard; ``read(i, frame_indices)`` reads only those frames."""
 
     schema = FRAMES_SCHEMA
 
@@ -205,21 +222,39 @@ class FrameStore(LazyStore):
 class ImageStoreWriter:
     """Append-only ``images uint8 (N, H, W, 3)``, ``labels int64 (N,)`` and per-item columns."""
 
-    def __init__(self, handle: h5py.File, image_shape: tuple[int, int], compression: str,
-                 columns: Mapping[str, np.dtype] | None = None, prefix: str = ""):
+    def __init__(
+        self,
+        handle: h5py.File,
+        image_shape: tuple[int, int],
+        compression: str,
+        columns: Mapping[str, np.dtype] | None = None,
+        prefix: str = "",
+    ):
         self._handle = handle
         self._prefix = prefix
         height, width = image_shape
         comp = compression_kwargs(compression)
         self.images = handle.create_dataset(
-            f"{prefix}images", shape=(0, height, width, 3), maxshape=(None, height, width, 3),
-            dtype=np.uint8, chunks=(1, height, width, 3), track_times=False, **comp,
+            f"{prefix}images",
+            shape=(0, height, width, 3),
+            maxshape=(None, height, width, 3),
+            dtype=np.uint8,
+            chunks=(1, height, width, 3),
+            track_times=False,
+            **comp,
         )
-        self.columns = {"labels": np.dtype(np.int64), **{k: np.dtype(v) for k, v in (columns or {}).items()}}
+        self.columns = {
+            "labels": np.dtype(np.int64),
+            **{k: np.dtype(v) for k, v in (columns or {}).items()},
+        }
         self._data = {
             name: handle.create_dataset(
-                f"{prefix}{name}", shape=(0,), maxshape=(None,),
-                dtype=STR_DTYPE if dtype.kind in "OUS" else dtype, chunks=(1024,), track_times=False,
+                f"{prefix}{name}",
+                shape=(0,),
+                maxshape=(None,),
+                dtype=STR_DTYPE if dtype.kind in "OUS" else dtype,
+                chunks=(1024,),
+                track_times=False,
             )
             for name, dtype in self.columns.items()
         }
@@ -238,7 +273,9 @@ class ImageStoreWriter:
         for name, values in columns.items():
             dset = self._data[name]
             dset.resize(start + n, axis=0)
-            dset[start:] = np.asarray(values, dtype=object if dset.dtype.kind == "O" else dset.dtype)
+            dset[start:] = np.asarray(
+                values, dtype=object if dset.dtype.kind == "O" else dset.dtype
+            )
 
 
 class ImageStore(LazyStore):
@@ -266,5 +303,7 @@ class ImageStore(LazyStore):
     def column(self, name: str) -> np.ndarray:
         values = self.handle[f"{self.prefix}{name}"][()]
         if values.dtype.kind == "O":
-            return np.array([v.decode() if isinstance(v, bytes) else v for v in values], dtype=object)
+            return np.array(
+                [v.decode() if isinstance(v, bytes) else v for v in values], dtype=object
+            )
         return values

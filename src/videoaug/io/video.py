@@ -58,7 +58,8 @@ def _tail(text: bytes | str | None, lines: int = 3) -> str:
 
 
 def probe(path: str | Path) -> VideoInfo:
-    """Width, height, frame rate and (when the container says) frame count of the first video stream.
+    """Width, height, frame rate and (when the container says) frame count of the first video
+    stream.
 
     OpenCV reads the header in-process (~2 ms); starting ffprobe costs a whole process (tens to
     hundreds of ms), which would dominate decoding short clips. ffprobe runs only to explain a

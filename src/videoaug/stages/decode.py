@@ -38,20 +38,28 @@ def evenly_spaced(num_frames: int, max_frames: int | None) -> np.ndarray | None:
     return np.round(np.linspace(0, num_frames - 1, max_frames)).astype(np.int64)
 
 
-def decode_shard(manifest_path: str | Path, shard: int, shards: int, params: DecodeParams,
-                 out: str | Path) -> dict:
+def decode_shard(
+    manifest_path: str | Path, shard: int, shards: int, params: DecodeParams, out: str | Path
+) -> dict:
     """Decode the videos of shard ``shard`` of ``shards`` into ``out``; return a summary."""
     manifest = read_json(manifest_path)
     videos = [v for i, v in enumerate(manifest["videos"]) if shard_of(i, shards) == shard]
     skipped: list[dict] = []
     total_frames = 0
-    store_params = {"stage": "decode", "dataset": manifest["dataset"], "shard": shard,
-                    "shards": shards, **asdict(params)}
+    store_params = {
+        "stage": "decode",
+        "dataset": manifest["dataset"],
+        "shard": shard,
+        "shards": shards,
+        **asdict(params),
+    }
     with atomic_store(out, FRAMES_SCHEMA, store_params) as handle:
         writer = FrameStoreWriter(handle, params.compression)
         for video in progress_bar(videos, desc=f"decode shard {shard}", unit="video"):
             try:
-                frames, fps = decode_video(video["path"], short_side=params.short_side, fps=params.fps)
+                frames, fps = decode_video(
+                    video["path"], short_side=params.short_side, fps=params.fps
+                )
             except VideoDecodeError as err:
                 if params.on_bad_video == "fail":
                     raise
@@ -65,8 +73,13 @@ def decode_shard(manifest_path: str | Path, shard: int, shards: int, params: Dec
             total_frames += len(frames)
         writer.close()
         handle.attrs["skipped"] = json.dumps(skipped, sort_keys=True)
-    log.info("shard %d: %d videos, %d frames, %d skipped", shard, len(videos) - len(skipped),
-             total_frames, len(skipped))
+    log.info(
+        "shard %d: %d videos, %d frames, %d skipped",
+        shard,
+        len(videos) - len(skipped),
+        total_frames,
+        len(skipped),
+    )
     return {"videos": len(videos) - len(skipped), "frames": total_frames, "skipped": skipped}
 
 
@@ -78,11 +91,21 @@ def gather_frames_index(shard_paths: list[str | Path], out: str | Path) -> dict:
         store = FrameStore(path)
         shard_skipped = json.loads(store.handle.attrs.get("skipped", "[]"))
         store.close()
-        shards.append({"path": str(path), "videos": len(store), "frames": int(store.num_frames.sum()),
-                       "video_ids": store.video_ids})
+        shards.append(
+            {
+                "path": str(path),
+                "videos": len(store),
+                "frames": int(store.num_frames.sum()),
+                "video_ids": store.video_ids,
+            }
+        )
         skipped.extend(shard_skipped)
-    index = {"shards": shards, "videos": sum(s["videos"] for s in shards),
-             "frames": sum(s["frames"] for s in shards), "skipped": skipped}
+    index = {
+        "shards": shards,
+        "videos": sum(s["videos"] for s in shards),
+        "frames": sum(s["frames"] for s in shards),
+        "skipped": skipped,
+    }
     write_json(out, index)
     for item in skipped:
         log.warning("left out %s: %s", item["path"], item["reason"])

@@ -38,11 +38,14 @@ def resize_images(images: np.ndarray, height: int, width: int) -> np.ndarray:
     """Resize ``(N, h, w, 3)`` uint8 to ``(N, height, width, 3)`` (area interpolation)."""
     if images.shape[1:3] == (height, width):
         return images
-    return np.stack([cv2.resize(img, (width, height), interpolation=cv2.INTER_AREA) for img in images])
+    return np.stack(
+        [cv2.resize(img, (width, height), interpolation=cv2.INTER_AREA) for img in images]
+    )
 
 
-def dynamic_images_shard(frames_path: str | Path, manifest_path: str | Path, params: DynamicParams,
-                         out: str | Path) -> dict:
+def dynamic_images_shard(
+    frames_path: str | Path, manifest_path: str | Path, params: DynamicParams, out: str | Path
+) -> dict:
     frames = FrameStore(frames_path)
     splits = {v["id"]: v["split"] for v in read_json(manifest_path)["videos"]}
     columns = {"video_ids": np.dtype(object), "splits": np.dtype(object)}
@@ -57,12 +60,18 @@ def dynamic_images_shard(frames_path: str | Path, manifest_path: str | Path, par
             rng = numpy_rng(params.seed, "ssdi", video_id)
             images = sparse_dynamic_images(clip, params.subvideos, params.keep_fraction, rng)
             n = len(images)
-            sparse.append(resize_images(images, *size), labels=np.full(n, label),
-                          video_ids=np.array([video_id] * n, dtype=object),
-                          splits=np.array([splits[video_id]] * n, dtype=object))
-            full.append(resize_images(dynamic_image(clip)[None], *size), labels=np.array([label]),
-                        video_ids=np.array([video_id], dtype=object),
-                        splits=np.array([splits[video_id]], dtype=object))
+            sparse.append(
+                resize_images(images, *size),
+                labels=np.full(n, label),
+                video_ids=np.array([video_id] * n, dtype=object),
+                splits=np.array([splits[video_id]] * n, dtype=object),
+            )
+            full.append(
+                resize_images(dynamic_image(clip)[None], *size),
+                labels=np.array([label]),
+                video_ids=np.array([video_id], dtype=object),
+                splits=np.array([splits[video_id]], dtype=object),
+            )
         count = len(sparse)
     frames.close()
     log.info("%s: %d sparse dynamic images of %d videos", out, count, len(frames))
@@ -74,8 +83,14 @@ def gather_ssdi_index(shard_paths: list[str | Path], out: str | Path) -> dict:
     for path in shard_paths:
         store = ImageStore(path, SSDI_SCHEMA)
         splits = store.column("splits")
-        shards.append({"path": str(path), "images": len(store), "train_images": int((splits == "train").sum()),
-                       "image_shape": list(store.image_shape)})
+        shards.append(
+            {
+                "path": str(path),
+                "images": len(store),
+                "train_images": int((splits == "train").sum()),
+                "image_shape": list(store.image_shape),
+            }
+        )
         store.close()
     index = {"shards": shards, "images": sum(s["images"] for s in shards)}
     write_json(out, index)

@@ -15,8 +15,13 @@ from videoaug.provenance import read_json  # noqa: E402
 from videoaug.stages.dynamic_images import SSDI_SCHEMA  # noqa: E402
 
 
-def frames_dynamic_grid(manifest_path: str | Path, frames_paths: list[str | Path],
-                        ssdi_paths: list[str | Path], out: str | Path, frames_per_video: int = 4) -> None:
+def frames_dynamic_grid(
+    manifest_path: str | Path,
+    frames_paths: list[str | Path],
+    ssdi_paths: list[str | Path],
+    out: str | Path,
+    frames_per_video: int = 4,
+) -> None:
     """Per class (first training video found): evenly spaced frames, one sparse DI, the full DI."""
     manifest = read_json(manifest_path)
     classes = manifest["classes"]
@@ -47,8 +52,9 @@ def frames_dynamic_grid(manifest_path: str | Path, frames_paths: list[str | Path
         full_store.close()
     rows = sorted(chosen)
     cols = frames_per_video + 2
-    fig, axes = plt.subplots(len(rows), cols, figsize=(1.9 * cols, 1.6 * max(len(rows), 1)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows), cols, figsize=(1.9 * cols, 1.6 * max(len(rows), 1)), squeeze=False
+    )
     for r, label in enumerate(rows):
         frames, vid = chosen[label]
         panels = list(frames) + list(dis.get(vid, (np.zeros_like(frames[0]),) * 2))

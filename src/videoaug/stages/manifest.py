@@ -23,7 +23,10 @@ def build_manifest(dataset: str, ds_cfg: dict, seed: int, out: str | Path) -> di
         entry["size"] = Path(record.path).stat().st_size
         videos.append(entry)
     counts = {
-        split: {c: sum(1 for v in videos if v["split"] == split and v["class_name"] == c) for c in classes}
+        split: {
+            c: sum(1 for v in videos if v["split"] == split and v["class_name"] == c)
+            for c in classes
+        }
         for split in ("train", "test")
     }
     manifest = {
@@ -38,8 +41,13 @@ def build_manifest(dataset: str, ds_cfg: dict, seed: int, out: str | Path) -> di
         "versions": {"videoaug": versions()["videoaug"]},
     }
     write_json(out, manifest)
-    log.info("manifest %s: %d classes, %d train, %d test videos", dataset, len(classes),
-             sum(counts["train"].values()), sum(counts["test"].values()))
+    log.info(
+        "manifest %s: %d classes, %d train, %d test videos",
+        dataset,
+        len(classes),
+        sum(counts["train"].values()),
+        sum(counts["test"].values()),
+    )
     return manifest
 
 

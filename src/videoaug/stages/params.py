@@ -14,17 +14,26 @@ def synth_params(config: dict, dataset: str) -> dict:
     ds = dataset_config(config, dataset)
     if ds["kind"] != "synthetic":
         raise ValueError(f"dataset {dataset!r} is of kind {ds['kind']!r}, not synthetic")
-    keys = {"synth_train_per_class": "train_per_class", "synth_test_per_class": "test_per_class",
-            "frames": "frames", "height": "height", "width": "width", "fps": "fps",
-            "difficulty": "difficulty"}
+    keys = {
+        "synth_train_per_class": "train_per_class",
+        "synth_test_per_class": "test_per_class",
+        "frames": "frames",
+        "height": "height",
+        "width": "width",
+        "fps": "fps",
+        "difficulty": "difficulty",
+    }
     params = {ours: ds[theirs] for theirs, ours in keys.items() if theirs in ds}
     params["seed"] = int(config["seed"])
     return params
 
 
 def manifest_params(config: dict, dataset: str) -> dict:
-    return {"dataset": dataset, "dataset_config": dataset_config(config, dataset),
-            "seed": int(config["seed"])}
+    return {
+        "dataset": dataset,
+        "dataset_config": dataset_config(config, dataset),
+        "seed": int(config["seed"]),
+    }
 
 
 def num_shards(config: dict, dataset: str) -> int:
@@ -33,13 +42,22 @@ def num_shards(config: dict, dataset: str) -> int:
 
 def decode_params(config: dict, dataset: str) -> dict:
     frames = config["frames"]
-    return {"short_side": frames["short_side"], "fps": frames["fps"],
-            "max_frames": frames["max_frames"], "compression": config["compression"],
-            "on_bad_video": dataset_config(config, dataset)["on_bad_video"]}
+    return {
+        "short_side": frames["short_side"],
+        "fps": frames["fps"],
+        "max_frames": frames["max_frames"],
+        "compression": config["compression"],
+        "on_bad_video": dataset_config(config, dataset)["on_bad_video"],
+    }
 
 
 def dynamic_params(config: dict, dataset: str) -> dict:
     dyn = config["dynamic"]
-    return {"subvideos": dyn["subvideos"], "keep_fraction": dyn["keep_fraction"],
-            "height": dyn["height"], "width": dyn["width"], "compression": config["compression"],
-            "seed": int(config["seed"])}
+    return {
+        "subvideos": dyn["subvideos"],
+        "keep_fraction": dyn["keep_fraction"],
+        "height": dyn["height"],
+        "width": dyn["width"],
+        "compression": config["compression"],
+        "seed": int(config["seed"]),
+    }
