@@ -1,6 +1,5 @@
 # videoaug workflow: every expensive step is a rule that materialises a cached artefact; every rule is
 # a thin call of the `videoaug` CLI (src/videoaug/cli.py). Targets: see README ("Targets").
-import os
 import sys
 from pathlib import Path
 
@@ -8,10 +7,9 @@ from snakemake.utils import min_version
 
 min_version("9.0")
 
-# Jobs import the package from this checkout (also on cluster nodes and in conda envs).
+# The package is imported from this checkout, here and in every job (cluster nodes, conda envs).
 SRC = str(Path(workflow.basedir) / "src")
 sys.path.insert(0, SRC)
-os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (SRC, os.environ.get("PYTHONPATH")) if p)
 
 from videoaug.config import ConfigError, validate_config
 
@@ -28,6 +26,18 @@ config.update(_validated)
 
 
 include: "workflow/rules/common.smk"
+
+
+# Jobs run `python -m videoaug.cli ...`: PYTHONPATH points at this checkout's src/, and without
+# --sdm conda the interpreter that runs Snakemake (the project venv) comes first on PATH.
+shell.prefix(job_shell_prefix(SRC))
+
+
+wildcard_constraints:
+    ds=r"[A-Za-z0-9_]+",
+    shard=r"\d+",
+
+
 include: "workflow/rules/data.smk"
 include: "workflow/rules/dynamic.smk"
 

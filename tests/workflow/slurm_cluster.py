@@ -36,6 +36,11 @@ DEFAULT_PARTITION = "videoaug"
 NODE_NAME = "localhost"
 # Daemons in start order; stopped in reverse.
 DAEMONS = ("munged", "slurmctld", "slurmd")
+# Where every SLURM client looks when SLURM_CONF is unset. The executor's job step drops all
+# SLURM_* variables (SLURM_CONF too) before its inner `srun`, so a cluster whose slurm.conf is
+# not here cannot run Snakemake jobs: a started cluster links its conf here while it runs.
+SYSTEM_CONF = Path("/etc/slurm/slurm.conf")
+CONF_HEADER = "# Written by tests/workflow/slurm_cluster.py: a throw-away single-node cluster."
 
 
 class SlurmUnavailable(RuntimeError):
@@ -93,7 +98,7 @@ def slurm_conf_text(
     """
     return "\n".join(
         [
-            "# Written by tests/workflow/slurm_cluster.py: a throw-away single-node cluster.",
+            CONF_HEADER,
             "ClusterName=videoaug",
             f"SlurmctldHost={NODE_NAME}",
             f"SlurmctldPort={ctld_port}",
@@ -288,6 +293,13 @@ def start_cluster(state_dir: Path, partition: str = DEFAULT_PARTITION,
     munge_dir.chmod(0o755)
     munge_socket = munge_dir / "munge.socket"
     conf = state_dir / "slurm.conf"
+    if SYSTEM_CONF.exists() or SYSTEM_CONF.is_symlink():
+        if not _is_our_link(SYSTEM_CONF):
+            raise SlurmUnavailable(
+                f"{SYSTEM_CONF} exists but no SLURM answers sinfo: start that cluster, or move the"
+                " file away (Snakemake's SLURM job steps only read the default slurm.conf)"
+            )
+        SYSTEM_CONF.unlink()  # left over from a run that was killed hard
     hardware = node_hardware(_run([_daemon("slurmd"), "-C"], timeout=30).stdout)
     conf.write_text(
         slurm_conf_text(
@@ -298,6 +310,8 @@ def start_cluster(state_dir: Path, partition: str = DEFAULT_PARTITION,
     env = {**os.environ, "SLURM_CONF": str(conf)}
     cluster = SlurmCluster(partition=partition, env=env, started=True, state_dir=state_dir)
     try:
+        SYSTEM_CONF.parent.mkdir(parents=True, exist_ok=True)
+        SYSTEM_CONF.symlink_to(conf)
         pid = _spawn(state_dir, "munged", [
             _daemon("munged"), "--foreground", f"--socket={munge_socket}",
             f"--pid-file={munge_dir / 'munged.pid'}", f"--log-file={munge_dir / 'munged.log'}",
@@ -354,7 +368,17 @@ def stop_cluster(state_dir: Path, env: Mapping[str, str] | None = None,
             _signal_session(pid, signal.SIGKILL)
         _reap(pid)
         pid_file.unlink()
+    if _is_our_link(SYSTEM_CONF) and SYSTEM_CONF.resolve() == conf.resolve():
+        SYSTEM_CONF.unlink()
     return stopped
+
+
+def _is_our_link(path: Path) -> bool:
+    """True when `path` is a symlink to a slurm.conf this module wrote, or a dangling one."""
+    if not path.is_symlink():
+        return False
+    target = path.resolve()
+    return not target.exists() or _read(target).startswith(CONF_HEADER)
 
 
 def _signal_session(pid: int, sig: int) -> None:

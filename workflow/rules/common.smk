@@ -1,22 +1,36 @@
-# Helpers shared by all rule files: paths, per-dataset values and resources from the validated config.
+# Helpers shared by all rule files (paths, per-dataset values, resources from the validated config).
 import shlex
+from pathlib import Path
 
 from videoaug.config import canonical_json, dataset_config
 from videoaug.stages import params as stage_params
 
 CACHE = config["cache_dir"]
-# The CLI runs with the interpreter that runs Snakemake (the project venv); with --sdm conda the
-# rule's environment provides `python`.
-try:
-    _USES_CONDA = "conda" in str(workflow.deployment_settings.deployment_method).lower()
-except AttributeError:
-    _USES_CONDA = False
-VIDEOAUG = "python -m videoaug.cli" if _USES_CONDA else f"{shlex.quote(sys.executable)} -m videoaug.cli"
+ENV_CORE = "../../envs/core.yaml"
 
 
-wildcard_constraints:
-    ds=r"[A-Za-z0-9_]+",
-    shard=r"\d+",
+def uses_conda():
+    try:
+        return "conda" in str(workflow.deployment_settings.deployment_method).lower()
+    except AttributeError:
+        return False
+
+
+def job_shell_prefix(src):
+    """Shell prefix of every job: strict mode, this checkout on PYTHONPATH, and (without conda) the
+    directory of the interpreter running Snakemake first on PATH, so `python` is the venv's.
+    Braces are doubled: Snakemake formats the prefix like a shell command."""
+    pythonpath = "export PYTHONPATH=%s${{PYTHONPATH:+:$PYTHONPATH}};" % shlex.quote(src)
+    parts = ["set -euo pipefail;", pythonpath]
+    if not uses_conda():
+        bindir = shlex.quote(str(Path(sys.executable).parent))
+        parts.append(f"export PATH={bindir}:$PATH;")
+    return " ".join(parts) + " "
+
+
+def synth_marker(wildcards):
+    cfg = ds_cfg(wildcards.ds)
+    return [f"{cfg['root']}/synth4.json"] if cfg["kind"] == "synthetic" else []
 
 
 def ds_cfg(ds):

@@ -10,6 +10,8 @@ rule synth_generate:
         "logs/synth_generate/{root}.log",
     benchmark:
         "benchmarks/synth_generate/{root}.tsv"
+    conda:
+        ENV_CORE
     threads: res("synth_generate", "threads")
     resources:
         mem_mb=res("synth_generate", "mem_mb"),
@@ -18,12 +20,7 @@ rule synth_generate:
     wildcard_constraints:
         root=r".+",
     shell:
-        "{VIDEOAUG} synth --params {params.p:q} --root {wildcards.root:q} > {log:q} 2>&1"
-
-
-def synth_marker(wildcards):
-    cfg = ds_cfg(wildcards.ds)
-    return [f"{cfg['root']}/synth4.json"] if cfg["kind"] == "synthetic" else []
+        "python -m videoaug.cli synth --params {params.p:q} --root {wildcards.root:q} > {log:q} 2>&1"
 
 
 rule manifest:
@@ -35,13 +32,15 @@ rule manifest:
         p=lambda w: as_json(stage_params.manifest_params(config, w.ds)),
     log:
         "logs/{ds}/manifest.log",
+    conda:
+        ENV_CORE
     threads: res("manifest", "threads")
     resources:
         mem_mb=res("manifest", "mem_mb"),
         runtime=res("manifest", "runtime"),
         gpu=res("manifest", "gpu"),
     shell:
-        "{VIDEOAUG} manifest --params {params.p:q} --out {output:q} > {log:q} 2>&1"
+        "python -m videoaug.cli manifest --params {params.p:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule decode_frames:
@@ -56,13 +55,15 @@ rule decode_frames:
         "logs/{ds}/decode_frames/{shard}.log",
     benchmark:
         "benchmarks/{ds}/decode_frames/{shard}.tsv"
+    conda:
+        ENV_CORE
     threads: res("decode_frames", "threads")
     resources:
         mem_mb=res("decode_frames", "mem_mb"),
         runtime=res("decode_frames", "runtime"),
         gpu=res("decode_frames", "gpu"),
     shell:
-        "{VIDEOAUG} decode --params {params.p:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli decode --params {params.p:q} --manifest {input.manifest:q}"
         " --shard {wildcards.shard} --shards {params.shards} --out {output:q} > {log:q} 2>&1"
 
 
@@ -73,10 +74,12 @@ rule frames_index:
         f"{CACHE}/{{ds}}/frames/index.json",
     log:
         "logs/{ds}/frames_index.log",
+    conda:
+        ENV_CORE
     threads: 1
     resources:
         mem_mb=res("default", "mem_mb"),
         runtime=res("default", "runtime"),
         gpu=0,
     shell:
-        "{VIDEOAUG} gather-frames --out {output:q} {input:q} > {log:q} 2>&1"
+        "python -m videoaug.cli gather-frames --out {output:q} {input:q} > {log:q} 2>&1"

@@ -13,13 +13,15 @@ rule dynamic_images:
         "logs/{ds}/dynamic_images/{shard}.log",
     benchmark:
         "benchmarks/{ds}/dynamic_images/{shard}.tsv"
+    conda:
+        ENV_CORE
     threads: res("dynamic_images", "threads")
     resources:
         mem_mb=res("dynamic_images", "mem_mb"),
         runtime=res("dynamic_images", "runtime"),
         gpu=res("dynamic_images", "gpu"),
     shell:
-        "{VIDEOAUG} dynamic --params {params.p:q} --frames {input.frames:q}"
+        "python -m videoaug.cli dynamic --params {params.p:q} --frames {input.frames:q}"
         " --manifest {input.manifest:q} --out {output:q} > {log:q} 2>&1"
 
 
@@ -31,13 +33,15 @@ rule ssdi_index:
         f"{CACHE}/{{ds}}/ssdi/index.json",
     log:
         "logs/{ds}/ssdi_index.log",
+    conda:
+        ENV_CORE
     threads: 1
     resources:
         mem_mb=res("default", "mem_mb"),
         runtime=res("default", "runtime"),
         gpu=0,
     shell:
-        "{VIDEOAUG} gather-ssdi --out {output:q} {input.shards:q} > {log:q} 2>&1"
+        "python -m videoaug.cli gather-ssdi --out {output:q} {input.shards:q} > {log:q} 2>&1"
 
 
 rule figure_dynamic_images:
@@ -51,12 +55,14 @@ rule figure_dynamic_images:
         frames_per_video=config["figures"]["frames_per_video"],
     log:
         "logs/{ds}/figure_dynamic_images.log",
+    conda:
+        ENV_CORE
     threads: 1
     resources:
         mem_mb=res("default", "mem_mb"),
         runtime=res("default", "runtime"),
         gpu=0,
     shell:
-        "{VIDEOAUG} figure-dynamic --manifest {input.manifest:q} --frames {input.frames:q}"
+        "python -m videoaug.cli figure-dynamic --manifest {input.manifest:q} --frames {input.frames:q}"
         " --ssdi {input.ssdi:q} --frames-per-video {params.frames_per_video} --out {output:q}"
         " > {log:q} 2>&1"
