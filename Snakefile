@@ -40,10 +40,15 @@ wildcard_constraints:
 
 include: "workflow/rules/data.smk"
 include: "workflow/rules/dynamic.smk"
+include: "workflow/rules/gan.smk"
+include: "workflow/rules/sps.smk"
+include: "workflow/rules/tda.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
     default_target: True
     input:
-        f"{CACHE}/{config['dataset']}/ssdi/index.json",
+        f"results/{config['dataset']}_sps.json",
         f"results/figures/{config['dataset']}_dynamic_images.png",
+        f"results/figures/{config['dataset']}_gan_samples.png",

@@ -138,6 +138,21 @@ def test_shear_x_shifts_each_row_by_its_distance_from_centre():
     assert torch.allclose(centroid, column - shear * rows_from_centre, atol=1e-6)
 
 
+def test_affine_frames_matches_affine_grid():
+    gen = torch.Generator().manual_seed(5)
+    frames = torch.rand((4, 3, 9, 13), generator=gen, dtype=torch.float64)
+    matrices = torch.eye(2, 3, dtype=torch.float64).repeat(4, 1, 1)
+    matrices = matrices + 0.3 * torch.randn((4, 2, 3), generator=gen, dtype=torch.float64)
+    ours = F.affine_frames(frames, matrices)
+    half = torch.tensor([13 / 2, 9 / 2], dtype=torch.float64)
+    theta = matrices.clone()
+    theta[:, :, :2] = matrices[:, :, :2] * half.view(1, 1, 2) / half.view(1, 2, 1)
+    theta[:, :, 2] = matrices[:, :, 2] / half.view(1, 2)
+    grid = torch.nn.functional.affine_grid(theta, list(frames.shape), align_corners=False)
+    reference = torch.nn.functional.grid_sample(frames, grid, align_corners=False)
+    assert torch.allclose(ours, reference, atol=1e-9)
+
+
 def test_rotate_direction_and_sign():
     clips = torch.zeros((1, 1, 1, 9, 9), dtype=torch.uint8)
     clips[..., 8, 4] = 255  # bottom-centre pixel

@@ -17,7 +17,7 @@ class LinearCritic(nn.Module):
     def __init__(self, weight: torch.Tensor, bias: float = 0.0) -> None:
         super().__init__()
         self.weight = nn.Parameter(weight.clone())
-        self.bias = nn.Parameter(torch.tensor(bias))
+        self.bias = nn.Parameter(torch.tensor(bias, dtype=weight.dtype))
 
     def forward(self, x):
         return x.flatten(1) @ self.weight.flatten() + self.bias
@@ -28,7 +28,7 @@ class QuadraticCritic(nn.Module):
 
     def __init__(self, scale: float) -> None:
         super().__init__()
-        self.scale = nn.Parameter(torch.tensor(scale))
+        self.scale = nn.Parameter(torch.tensor(scale, dtype=torch.float64))
 
     def forward(self, x):
         return 0.5 * self.scale * x.flatten(1).pow(2).sum(1)

@@ -103,5 +103,11 @@ def test_resize_square_averages_when_downscaling():
     checker[..., ::2, ::2] = 1.0
     checker[..., 1::2, 1::2] = 1.0
     down = resize_square(checker, 4)
-    # Antialiased bilinear halving averages 2x2 blocks of a checkerboard -> exactly 0.5.
-    torch.testing.assert_close(down, torch.full((1, 1, 4, 4), 0.5))
+    # A checkerboard has mean 0.5; an antialiased downscale blurs it to ~0.5 everywhere
+    # (borders renormalise the filter, hence the small tolerance).
+    assert down.shape == (1, 1, 4, 4)
+    assert (down - 0.5).abs().max().item() < 0.02
+    flat = torch.full((2, 3, 10, 6), 0.25)
+    torch.testing.assert_close(resize_square(flat, 4), torch.full((2, 3, 4, 4), 0.25))
+    same = torch.randn(1, 3, 8, 8)
+    assert resize_square(same, 8) is same

@@ -107,8 +107,9 @@ def test_build_state_is_seeded_and_leaves_global_rng_alone():
 
 
 def test_wgan_gp_moves_samples_toward_both_modes(tmp_path):
-    config = WGANConfig(iterations=200, batch_size=32, z_dim=8, image_size=8, base_channels=16,
-                        lr=2e-3, checkpoint_every=1000, seed=0)
+    # A large learning rate keeps the run short; seeds 0-2 all end near 0.08-0.1 (init ~1.0).
+    config = WGANConfig(iterations=100, batch_size=32, z_dim=8, image_size=8, base_channels=16,
+                        lr=4e-3, checkpoint_every=1000, seed=0)
     initial = build_state(config, "cpu").generator
     initial_distance, _ = _distance_to_nearest_mode(generate_images(initial, 256, z_seed=1))
     result = train_wgan(_two_mode_data(), config, tmp_path / "gan.pt", progress=False)
@@ -117,7 +118,7 @@ def test_wgan_gp_moves_samples_toward_both_modes(tmp_path):
     assert distance < initial_distance / 4
     # Both modes are produced (no collapse onto one of them).
     assert 0.2 < nearest.mean() < 0.8
-    assert len(result.history["wasserstein"]) == 200
+    assert len(result.history["wasserstein"]) == 100
 
 
 def test_checkpoint_is_weights_only_loadable_and_complete(tmp_path):

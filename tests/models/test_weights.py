@@ -112,8 +112,10 @@ def test_unrelated_and_mismatched_files_fail_clearly(tmp_path: Path) -> None:
     unrelated = _save({"foo.weight": torch.zeros(2)}, tmp_path / "unrelated.pt")
     with pytest.raises(PretrainedWeightsError, match=r"unrelated\.pt: none of its 1 tensors"):
         TSN("resnet18", 3, 0.4, pretrained=str(unrelated))
-    other_arch = _save(_tv_state("resnet50", 1000), tmp_path / "resnet50.pt")
-    with pytest.raises(PretrainedWeightsError, match=r"resnet50\.pt: \d+ backbone tensors"):
+    tampered = _tv_state("resnet18", 1000)
+    tampered["layer1.0.conv1.weight"] = torch.zeros(64, 64, 1, 1)  # e.g. another architecture
+    other_arch = _save(tampered, tmp_path / "other_arch.pt")
+    with pytest.raises(PretrainedWeightsError, match=r"other_arch\.pt: 1 backbone tensors"):
         TSN("resnet18", 3, 0.4, pretrained=str(other_arch))
     with pytest.raises(PretrainedWeightsError, match="not found"):
         TSN("resnet18", 3, 0.4, pretrained=str(tmp_path / "absent.pt"))
@@ -146,20 +148,24 @@ def test_imagenet_uses_the_torch_home_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    cached = tmp_path / "hub" / "checkpoints" / "r3d_18-b3b3357e.pth"
+    cached = tmp_path / "hub" / "checkpoints" / "mobilenet_v3_small-047dcff4.pth"
     cached.parent.mkdir(parents=True)
-    source = _save(_tv_state("r3d_18", 400), cached)
+    source = _tv_state("mobilenet_v3_small", 1000)
+    _save(source, cached)
 
     def no_network(*args: object, **kwargs: object) -> None:
         raise AssertionError("must not download when the file is cached")
 
     monkeypatch.setattr(torch.hub, "download_url_to_file", no_network)
-    model = VideoResNetClassifier("r3d_18", 4, 0.5, pretrained="kinetics400")
-    _assert_backbone_equals(model, torch.load(source, weights_only=True))
-    report = describe_init(model)
-    assert (
-        report["source"] == "kinetics400" and report["weights"] == "R3D_18_Weights.KINETICS400_V1"
+    model = TSN("mobilenet_v3_small", 4, 0.4, pretrained="imagenet")
+    mine = model.state_dict()
+    assert all(
+        torch.equal(mine["backbone." + k], v) for k, v in source.items() if "classifier.3" not in k
     )
+    report = describe_init(model)
+    assert report["source"] == "imagenet"
+    assert report["weights"] == "MobileNet_V3_Small_Weights.IMAGENET1K_V1"
+    assert report["path"] == str(cached.resolve())
     assert report["sha256"] == hashlib.sha256(cached.read_bytes()).hexdigest()
     assert report["num_parameters"] == sum(p.numel() for p in model.parameters())
 

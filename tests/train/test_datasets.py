@@ -57,7 +57,8 @@ def write_pool(path, count):
 def ssdi_shards(tmp_path):
     def split_of(v):
         return "train" if v % 3 else "test"  # v0, v3 are test
-    return [write_ssdi(tmp_path / "0.h5", 0, 3, split_of), write_ssdi(tmp_path / "1.h5", 3, 3, split_of)]
+    return [write_ssdi(tmp_path / "0.h5", 0, 3, split_of),
+            write_ssdi(tmp_path / "1.h5", 3, 3, split_of)]
 
 
 def test_image_samples_split_filter_across_shards(ssdi_shards):

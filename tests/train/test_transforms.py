@@ -147,8 +147,10 @@ def test_input_spec_normalises_along_the_channel_dim():
     torch.testing.assert_close(out[1, 3, :, 2, 2], expected)
     clips = torch.zeros((2, 3, 4, 5, 5))  # (B, 3, T, H, W)
     out = InputSpec("clip").normalize(clips)
-    torch.testing.assert_close(out[0, :, 3, 0, 0], torch.tensor([-m / s for m, s in zip(mean, std, strict=True)]))
+    expected = torch.tensor([-m / s for m, s in zip(mean, std, strict=True)])
+    torch.testing.assert_close(out[0, :, 3, 0, 0], expected)
     assert torch.equal(InputSpec(mean=None, std=None).normalize(clips), clips)
-    assert to_unit_float(torch.tensor([0, 51, 255], dtype=torch.uint8)).tolist() == pytest.approx([0, 0.2, 1])
+    pixels = torch.tensor([0, 51, 255], dtype=torch.uint8)
+    assert to_unit_float(pixels).tolist() == pytest.approx([0, 0.2, 1])
     with pytest.raises(ValueError, match="channels"):
         InputSpec("clip").normalize(torch.zeros(2, 4, 3, 5, 5))

@@ -132,8 +132,11 @@ def slurm_conf_text(
             "SlurmctldTimeout=30",
             "SlurmdTimeout=30",
             "InactiveLimit=0",
+            # One stand-in GPU (gres.conf: a count, no device file), so jobs that ask for
+            # --gpus=1 are scheduled and their allocation can be checked on a CPU-only machine.
+            "GresTypes=gpu",
             f"NodeName={NODE_NAME} NodeHostname={NODE_NAME} NodeAddr=127.0.0.1 {node_line}"
-            " State=UNKNOWN",
+            " Gres=gpu:1 State=UNKNOWN",
             f"PartitionName={partition} Nodes={NODE_NAME} Default=YES MaxTime=INFINITE State=UP",
             "",
         ]
@@ -212,7 +215,8 @@ def install_packages(timeout: float = 600) -> None:
     ):
         done = _run(args, env=env, timeout=timeout)
         if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+            tail = done.stderr[-2000:]
+            raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n{tail}")
     if not binaries_present():
         raise RuntimeError(f"installed {PACKAGES} but some of {CLIENT_BINARIES} are missing")
 
@@ -301,6 +305,7 @@ def start_cluster(state_dir: Path, partition: str = DEFAULT_PARTITION,
             )
         SYSTEM_CONF.unlink()  # left over from a run that was killed hard
     hardware = node_hardware(_run([_daemon("slurmd"), "-C"], timeout=30).stdout)
+    (state_dir / "gres.conf").write_text(f"NodeName={NODE_NAME} Name=gpu File=/dev/null\n")
     conf.write_text(
         slurm_conf_text(
             state_dir=state_dir, node_line=hardware, partition=partition,
@@ -309,25 +314,33 @@ def start_cluster(state_dir: Path, partition: str = DEFAULT_PARTITION,
     )
     env = {**os.environ, "SLURM_CONF": str(conf)}
     cluster = SlurmCluster(partition=partition, env=env, started=True, state_dir=state_dir)
+    munge_log = munge_dir / "munged.log"
+    # name, command, extra Popen arguments, readiness check, what to show when it never gets ready
+    daemons = (
+        ("munged",
+         [_daemon("munged"), "--foreground", f"--socket={munge_socket}",
+          f"--pid-file={munge_dir / 'munged.pid'}", f"--log-file={munge_log}",
+          f"--seed-file={munge_dir / 'munged.seed'}"],
+         {"user": "munge", "group": "munge"},
+         munge_socket.exists,
+         lambda: _read(munge_log) + _read(state_dir / "log" / "munged.stdout")),
+        ("slurmctld",
+         [_daemon("slurmctld"), "-D", "-c", "-f", str(conf)],
+         {},
+         lambda: "UP" in _run(["scontrol", "ping"], env=env, timeout=10).stdout,
+         lambda: cluster.log_tail("slurmctld")),
+        ("slurmd",
+         [_daemon("slurmd"), "-D", "-N", NODE_NAME, "-f", str(conf)],
+         {},
+         lambda: running_partition(env) == partition,
+         lambda: cluster.log_tail("slurmd") + "\n" + cluster.log_tail("slurmctld")),
+    )
     try:
         SYSTEM_CONF.parent.mkdir(parents=True, exist_ok=True)
         SYSTEM_CONF.symlink_to(conf)
-        pid = _spawn(state_dir, "munged", [
-            _daemon("munged"), "--foreground", f"--socket={munge_socket}",
-            f"--pid-file={munge_dir / 'munged.pid'}", f"--log-file={munge_dir / 'munged.log'}",
-            f"--seed-file={munge_dir / 'munged.seed'}",
-        ], env, user="munge", group="munge")
-        _wait_until(munge_socket.exists, 20, "munged socket",
-                    lambda: _read(munge_dir / "munged.log") + _read(state_dir / "log/munged.stdout"),
-                    pid)
-        pid = _spawn(state_dir, "slurmctld", [_daemon("slurmctld"), "-D", "-c", "-f", str(conf)], env)
-        _wait_until(lambda: _run(["scontrol", "ping"], env=env, timeout=10).stdout.count("UP") > 0,
-                    ready_timeout, "slurmctld answering scontrol ping",
-                    lambda: cluster.log_tail("slurmctld"), pid)
-        pid = _spawn(state_dir, "slurmd", [_daemon("slurmd"), "-D", "-N", NODE_NAME, "-f", str(conf)], env)
-        _wait_until(lambda: running_partition(env) == partition, ready_timeout,
-                    f"node {NODE_NAME} idle in partition {partition}",
-                    lambda: cluster.log_tail("slurmd") + "\n" + cluster.log_tail("slurmctld"), pid)
+        for name, command, popen_kw, ready, diagnostics in daemons:
+            pid = _spawn(state_dir, name, command, env, **popen_kw)
+            _wait_until(ready, ready_timeout, f"{name} ready", diagnostics, pid)
     except BaseException:
         stop_cluster(state_dir, env)
         raise

@@ -3,6 +3,7 @@ import shlex
 from pathlib import Path
 
 from videoaug.config import canonical_json, dataset_config
+from videoaug.data.registry import dataset_class_names
 from videoaug.stages import params as stage_params
 
 CACHE = config["cache_dir"]
@@ -61,3 +62,32 @@ def synthetic_dataset_at(root):
         if entry["kind"] == "synthetic" and entry["root"] == root:
             return name
     raise WorkflowError(f"no synthetic dataset in the config has root {root!r}")
+
+
+def ssdi_shards(ds):
+    return expand(f"{CACHE}/{ds}/ssdi/{{shard}}.h5", shard=shard_ids(ds))
+
+
+def frames_shards(ds):
+    return expand(f"{CACHE}/{ds}/frames/{{shard}}.h5", shard=shard_ids(ds))
+
+
+def class_names(ds):
+    """Class names known before the manifest exists: needed to name the per-class GAN jobs."""
+    return dataset_class_names(ds, ds_cfg(ds), int(config["seed"]))
+
+
+def pool_paths(ds):
+    return [f"{CACHE}/{ds}/gan/{cls}_pool.h5" for cls in class_names(ds)]
+
+
+def temporal_inputs(wildcards):
+    """SSDI shards, and the generated pools unless the method adds no generated image."""
+    base = stage_params.split_temporal_method(wildcards.method)[0]
+    inputs = {"manifest": f"{CACHE}/{wildcards.ds}/manifest.json", "ssdi": ssdi_shards(wildcards.ds)}
+    if base != "ssdi":
+        inputs["pools"] = pool_paths(wildcards.ds)
+    return inputs
+
+
+TEMPORAL_METHOD_RE = r"(ssdi|rnd|tsp|sps)(_noccs|_nohf|_plain)?"

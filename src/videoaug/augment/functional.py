@@ -41,9 +41,10 @@ negative value turns the other way (left instead of right, darker instead of bri
 torchvision's RandAugment. Magnitudes above 30 extrapolate linearly; each op clamps its parameter
 to its valid domain (bits in 1..8, enhancement factors >= 0).
 
-Geometric ops resample with ``affine_grid``/``grid_sample`` (bilinear, zero fill), one ``(2, 3)``
-matrix per frame: bilinear rather than PIL's default nearest, so that the smooth per-frame motion
-of RandAugment-T stays sub-pixel smooth instead of stepping by whole pixels.
+Geometric ops resample with ``grid_sample`` (bilinear, zero fill) on the grid of one ``(2, 3)``
+affine matrix per frame (the grid ``affine_grid`` would build, computed by broadcasting, which is
+cheaper): bilinear rather than PIL's default nearest, so that the smooth per-frame motion of
+RandAugment-T stays sub-pixel smooth instead of stepping by whole pixels.
 """
 
 from __future__ import annotations
@@ -157,10 +158,20 @@ def _level(magnitude: Tensor, frames: Tensor) -> Tensor:
 
 def _grayscale(frames: Tensor) -> Tensor:
     """``(N, C, H, W)`` -> ``(N, 1, H, W)`` luma (RGB) or channel mean (other channel counts)."""
-    if frames.shape[1] == 3:
-        weights = torch.tensor(_GRAY_WEIGHTS, dtype=frames.dtype, device=frames.device)
-        return (frames * weights.view(1, 3, 1, 1)).sum(dim=1, keepdim=True)
-    return frames.mean(dim=1, keepdim=True)
+    if frames.shape[1] != 3:
+        return frames.mean(dim=1, keepdim=True)
+    gray = frames[:, 0:1] * _GRAY_WEIGHTS[0]
+    gray.add_(frames[:, 1:2], alpha=_GRAY_WEIGHTS[1])
+    return gray.add_(frames[:, 2:3], alpha=_GRAY_WEIGHTS[2])
+
+
+def _mean_gray(frames: Tensor) -> Tensor:
+    """``(N, 1, 1, 1)`` mean luma of each frame (from channel means: no gray image needed)."""
+    means = frames.mean(dim=(2, 3))
+    if frames.shape[1] != 3:
+        return means.mean(dim=1).reshape(-1, 1, 1, 1)
+    weights = torch.tensor(_GRAY_WEIGHTS, dtype=frames.dtype, device=frames.device)
+    return (means * weights).sum(dim=1).reshape(-1, 1, 1, 1)
 
 
 def _blend(degenerate: Tensor, frames: Tensor, factor: Tensor) -> Tensor:
@@ -173,6 +184,7 @@ def _enhance_factor(magnitude: Tensor, frames: Tensor) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- photometric kernels
+# Kernels never modify their input; each allocates its result once and works in place on it.
 
 
 def identity_frames(frames: Tensor, magnitude: Tensor) -> Tensor:
@@ -188,10 +200,11 @@ def autocontrast_frames(frames: Tensor, magnitude: Tensor) -> Tensor:
     """
     del magnitude
     low = frames.amin(dim=(2, 3), keepdim=True)
-    high = frames.amax(dim=(2, 3), keepdim=True)
-    span = high - low
-    stretched = (frames - low) / span.clamp(min=1e-12)
-    return torch.where(span > 0, stretched, frames).clamp_(0.0, 1.0)
+    span = frames.amax(dim=(2, 3), keepdim=True) - low
+    varies = span > 0
+    scale = torch.where(varies, 1.0 / span.clamp(min=1e-12), torch.ones_like(span))
+    offset = torch.where(varies, low, torch.zeros_like(low))
+    return (frames - offset).mul_(scale).clamp_(0.0, 1.0)
 
 
 def equalize_frames(frames: Tensor, magnitude: Tensor) -> Tensor:
@@ -207,22 +220,23 @@ def equalize_frames(frames: Tensor, magnitude: Tensor) -> Tensor:
     levels = (frames * 255.0).round_().clamp_(0.0, 255.0).to(torch.int64).reshape(rows, -1)
     # One bincount for all (frame, channel) rows: offset each row into its own 256-bin block.
     offsets = torch.arange(rows, device=frames.device).unsqueeze(1) * 256
-    histogram = torch.bincount((levels + offsets).reshape(-1), minlength=rows * 256)
-    histogram = histogram.reshape(rows, 256)
+    levels.add_(offsets)
+    histogram = torch.bincount(levels.reshape(-1), minlength=rows * 256).reshape(rows, 256)
+    levels.sub_(offsets)
     top_count = histogram.gather(1, levels.amax(dim=1, keepdim=True))
     step = (height * width - top_count) // 255
     below = histogram.cumsum(dim=1) - histogram
     lut = ((below + step // 2) // step.clamp(min=1)).clamp_(max=255)
     identity_lut = torch.arange(256, device=frames.device).expand(rows, 256)
-    lut = torch.where(step > 0, lut, identity_lut)
-    equalised = lut.gather(1, levels).to(frames.dtype).div_(255.0)
-    return equalised.reshape(count, channels, height, width)
+    lut = torch.where(step > 0, lut, identity_lut).to(frames.dtype).div_(255.0)
+    return lut.gather(1, levels).reshape(count, channels, height, width)
 
 
 def solarize_frames(frames: Tensor, magnitude: Tensor) -> Tensor:
     """Invert values at or above ``(256/255) * (1 - m/30)`` (PIL ``solarize`` on 0..255 scale)."""
-    threshold = (256.0 / 255.0) * (1.0 - _level(magnitude, frames))
-    return torch.where(frames >= _per_frame(threshold), 1.0 - frames, frames)
+    threshold = _per_frame((256.0 / 255.0) * (1.0 - _level(magnitude, frames)))
+    inverted = torch.sub(1.0, frames)
+    return torch.where(frames >= threshold, inverted, frames, out=inverted)
 
 
 def posterize_frames(frames: Tensor, magnitude: Tensor) -> Tensor:
@@ -230,7 +244,7 @@ def posterize_frames(frames: Tensor, magnitude: Tensor) -> Tensor:
     bits = (8.0 - POSTERIZE_MAX_BITS_REMOVED * _level(magnitude, frames)).round().clamp(1.0, 8.0)
     quantum = _per_frame(torch.exp2(8.0 - bits))
     levels = (frames * 255.0).round_()
-    return torch.div(levels, quantum, rounding_mode="floor").mul_(quantum).div_(255.0)
+    return levels.div_(quantum).floor_().mul_(quantum / 255.0)
 
 
 def color_frames(frames: Tensor, magnitude: Tensor) -> Tensor:
@@ -240,8 +254,7 @@ def color_frames(frames: Tensor, magnitude: Tensor) -> Tensor:
 
 def contrast_frames(frames: Tensor, magnitude: Tensor) -> Tensor:
     """Blend with the frame's mean gray level by ``1 + 0.9 * m / 30`` (PIL ``Contrast``)."""
-    mean = _grayscale(frames).mean(dim=(1, 2, 3), keepdim=True)
-    return _blend(mean.expand_as(frames), frames, _enhance_factor(magnitude, frames))
+    return _blend(_mean_gray(frames), frames, _enhance_factor(magnitude, frames))
 
 
 def brightness_frames(frames: Tensor, magnitude: Tensor) -> Tensor:
@@ -252,17 +265,20 @@ def brightness_frames(frames: Tensor, magnitude: Tensor) -> Tensor:
 def sharpness_frames(frames: Tensor, magnitude: Tensor) -> Tensor:
     """Blend with a 3x3 smoothed frame by ``1 + 0.9 * m / 30`` (PIL ``Sharpness``).
 
-    As in PIL, the one-pixel border keeps its values in the smoothed frame.
+    The smoothing kernel is PIL's ``[[1, 1, 1], [1, 5, 1], [1, 1, 1]] / 13``; as in PIL the
+    one-pixel border keeps its values (the blend leaves it unchanged).
     """
-    smoothed = frames.clone()
+    result = frames.clone()
     if frames.shape[2] > 2 and frames.shape[3] > 2:
-        # Kernel [[1,1,1],[1,5,1],[1,1,1]]/13 = (3x3 box sum + 4 * centre)/13, the box sum done
-        # separably with shifted slices (faster than a depthwise conv2d on CPU).
-        rows = frames[:, :, :-2] + frames[:, :, 1:-1] + frames[:, :, 2:]
-        box = rows[..., :-2] + rows[..., 1:-1] + rows[..., 2:]
-        interior = box.add_(frames[:, :, 1:-1, 1:-1], alpha=4.0).div_(13.0)
-        smoothed[:, :, 1:-1, 1:-1] = interior
-    return _blend(smoothed, frames, _enhance_factor(magnitude, frames))
+        centre = frames[:, :, 1:-1, 1:-1]
+        # (3x3 box sum + 4 * centre) / 13, the box sum done separably with shifted slices
+        # (several times faster on CPU than avg_pool2d or a depthwise conv2d).
+        rows = torch.add(frames[:, :, :-2], frames[:, :, 1:-1]).add_(frames[:, :, 2:])
+        smoothed = torch.add(rows[..., :-2], rows[..., 1:-1]).add_(rows[..., 2:])
+        smoothed.add_(centre, alpha=4.0).mul_(1.0 / 13.0)
+        factor = _per_frame(_enhance_factor(magnitude, frames))
+        result[:, :, 1:-1, 1:-1] = smoothed.lerp_(centre, factor)
+    return result.clamp_(0.0, 1.0)
 
 
 # ----------------------------------------------------------------------------- geometric kernels
@@ -356,7 +372,7 @@ GEOMETRIC_MATRICES: dict[str, Callable[[Tensor, int, int], Tensor]] = {
     "translate_x": translate_x_matrices,
     "translate_y": translate_y_matrices,
 }
-"""Geometric op name -> builder of its per-frame affine maps ``(magnitude (N,), H, W) -> (N, 2, 3)``.
+"""Geometric op name -> builder of per-frame affine maps ``(magnitude (N,), H, W) -> (N, 2, 3)``.
 
 RandAugment-T resamples all clips that drew any geometric op in one :func:`affine_frames` call.
 """

@@ -192,14 +192,20 @@ def apply(clips: Tensor, params: RandAugmentTParams) -> Tensor:
     frames = clips_to_frames(clips).reshape(batch, length, channels, height, width)
     for slot in range(op_indices.shape[1]):
         for kernel_name, chosen in _op_groups(op_indices[:, slot]):
-            selected = frames.index_select(0, chosen).reshape(-1, channels, height, width)
+            everyone = chosen.numel() == batch  # then skip the gather and the scatter
+            selected = frames if everyone else frames.index_select(0, chosen)
+            selected = selected.reshape(-1, channels, height, width)
             per_frame = magnitudes[chosen, slot].reshape(-1).to(selected.dtype)
             if kernel_name == "affine":
                 kinds = op_indices[chosen, slot].repeat_interleave(length)
                 result = affine_frames(selected, _geometric_maps(kinds, per_frame, height, width))
             else:
                 result = FRAME_KERNELS[kernel_name](selected, per_frame)
-            frames.index_copy_(0, chosen, result.reshape(-1, length, channels, height, width))
+            result = result.reshape(-1, length, channels, height, width)
+            if everyone:
+                frames = result
+            else:
+                frames.index_copy_(0, chosen, result)
     flat = frames.reshape(batch * length, channels, height, width)
     return frames_to_clips(flat, batch, clips.dtype)
 

@@ -134,3 +134,16 @@ def load_records(name: str, ds_cfg: dict, seed: int) -> Listing:
         seed=seed,
         name=name,
     )
+
+
+def dataset_class_names(name: str, ds_cfg: dict, seed: int) -> list[str]:
+    """The class names of a dataset without decoding anything (the DAG names per-class jobs).
+
+    A subset's ``classes`` are known from the config; synth4's are fixed; otherwise the reader
+    lists the dataset (split files only, no video is opened).
+    """
+    if ds_cfg.get("classes"):
+        return list(ds_cfg["classes"])
+    if ds_cfg.get("kind") == "synthetic":
+        return list(importlib.import_module("videoaug.data.synthetic").SYNTH4_CLASSES)
+    return load_records(name, ds_cfg, seed)[0]

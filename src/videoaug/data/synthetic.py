@@ -54,7 +54,7 @@ ENCODER_SETTINGS: dict[str, str | int] = {
     "vcodec": "libx264",
     "pix_fmt": "yuv420p",
     "crf": 23,
-    "preset": "medium",
+    "preset": "fast",
     "x264-params": "threads=1",
 }
 CLIPS_PER_GROUP = 4  # UCF101 groups hold 4-7 clips of one actor; we fill groups of 4.
@@ -134,8 +134,9 @@ class BackgroundSpec:
 class ClipSpec:
     """All random draws of one clip; :func:`draw_clip` turns it into pixels.
 
-    Lengths are in pixels of the ``(Hc, Wc) = (H + 2m, W + 2m)`` canvas (``m`` = ``margin``), from
-    which each frame is cropped at its camera-jitter offset ``jitter (T, 2)`` (dy, dx in ``[-m, m]``).
+    Lengths are in pixels of the ``(Hc, Wc) = (H + 2m, W + 2m)`` canvas (``m`` = ``margin``),
+    from which each frame is cropped at its camera-jitter offset ``jitter (T, 2)`` (dy, dx in
+    ``[-m, m]``).
     ``period`` is in frames; ``travel`` is the hip's displacement per frame along ``facing``.
     ``noise (T, H, W, 3)`` is the additive pixel noise (already scaled), ``flicker (T,)`` the
     brightness gain per frame.
@@ -480,7 +481,8 @@ def figure_geometry(pose: Pose, hip: np.ndarray, size: float, facing: int) -> Fi
     forward = np.array([facing * 1.0, 0.0])
     if pose.prop == "club":
         grip = (near_hand + far_hand) / 2
-        shaft_end = grip + 0.35 * size * _direction((pose.near_arm[1] + pose.far_arm[1]) / 2, facing)
+        shaft_angle = (pose.near_arm[1] + pose.far_arm[1]) / 2
+        shaft_end = grip + 0.35 * size * _direction(shaft_angle, facing)
         near.append((grip, shaft_end))
         near.append((shaft_end, shaft_end + 0.06 * size * forward))
     elif pose.prop == "shot":
@@ -655,7 +657,7 @@ class ClipEntry:
 
 
 def dataset_entries(params: SynthParams) -> list[ClipEntry]:
-    """All clips in a stable order: per class, test clips (first groups, as in UCF101) then train."""
+    """All clips per class, test clips (first groups, as in UCF101), then train."""
     test_groups = math.ceil(params.test_per_class / CLIPS_PER_GROUP)
     entries = []
     for label, class_name in enumerate(SYNTH4_CLASSES):

@@ -99,6 +99,7 @@ class Critic(nn.Module):
     ) -> None:
         super().__init__()
         steps = validate_image_size(image_size)
+        _critic_norm(norm, 1)  # validate even when the net is too shallow to use a norm
         self.image_size = image_size
         self.base_channels = base_channels
         widths = [_channels(base_channels, k) for k in range(steps)]

@@ -15,6 +15,8 @@ import torch
 from videoaug.gan.models import Generator, gan_to_uint8
 from videoaug.gan.training import WGANConfig, load_checkpoint
 
+LATENT_CHUNK = 1024
+
 
 def load_generator(
     checkpoint_path: str | os.PathLike,
@@ -39,11 +41,17 @@ def load_generator(
 
 
 def make_latents(n: int, z_dim: int, z_seed: int) -> torch.Tensor:
-    """All ``n`` latents ``z (n, z_dim) ~ N(0, I)`` at once from a CPU generator seeded with
-    ``z_seed``, so the pool does not depend on the batch size or the device."""
+    """All ``n`` latents ``z (n, z_dim) ~ N(0, I)`` from a CPU generator seeded with ``z_seed``.
+
+    Drawn up front (so the pool depends neither on the batch size nor on the device) in whole
+    chunks of :data:`LATENT_CHUNK` rows (torch's normal sampler changes algorithm with the
+    tensor's size), so a smaller pool is exactly a prefix of a larger one.
+    """
     rng = torch.Generator(device="cpu")
     rng.manual_seed(z_seed)
-    return torch.randn(n, z_dim, generator=rng)
+    n_chunks = -(-n // LATENT_CHUNK)
+    chunks = [torch.randn(LATENT_CHUNK, z_dim, generator=rng) for _ in range(n_chunks)]
+    return torch.cat(chunks)[:n] if chunks else torch.zeros(0, z_dim)
 
 
 @torch.inference_mode()

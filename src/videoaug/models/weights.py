@@ -140,8 +140,9 @@ def read_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
         content = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises several types for corrupt/unsafe files
         raise PretrainedWeightsError(
-            f"could not read {path} as a state_dict with torch.load(weights_only=True): "
-            f"{type(error).__name__}: {error}"
+            f"could not read {path} as a state_dict with torch.load(weights_only=True); the file "
+            "is corrupt or holds Python objects besides tensors (re-save it with "
+            f"torch.save(model.state_dict(), path)): {_short_reason(error)}"
         ) from error
     if isinstance(content, Mapping):
         for key in _WRAPPER_KEYS:
@@ -154,6 +155,15 @@ def read_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     if not tensors:
         raise PretrainedWeightsError(f"{path} holds no named tensors; it is not a state_dict")
     return {_strip_parallel_prefix(k): v for k, v in tensors.items()}
+
+
+def _short_reason(error: Exception) -> str:
+    """The gist of a torch.load error, without torch's advice to retry with weights_only=False."""
+    text = " ".join(str(error).split())
+    marker = "WeightsUnpickler error:"
+    if marker in text:
+        text = text.split(marker, 1)[1].split("Check the documentation", 1)[0].strip()
+    return f"{type(error).__name__}: {text[:300]}"
 
 
 def _strip_parallel_prefix(key: str) -> str:

@@ -8,6 +8,7 @@ dynamic images resized to the SSDI store's size, labelled with the class whose G
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -81,7 +82,7 @@ def train_class_wgan(
     params: GanParams,
     out: str | Path,
 ) -> dict:
-    from videoaug.gan.training import WGANConfig, train_wgan
+    from videoaug.gan.training import WGANConfig, _check_resumable, load_checkpoint, train_wgan
     from videoaug.train.device import resolve_device
 
     label = class_index(manifest_path, class_name)
@@ -102,8 +103,25 @@ def train_class_wgan(
     )
     device = resolve_device(params.device)
     log.info("WGAN %s: %d real images, %s on %s", class_name, len(images), params.loss, device)
-    result = train_wgan(images, config, out, device=device, progress=True, log=log.info)
-    return {"class": class_name, "images": len(images), "iterations": result.iteration}
+    # Snakemake deletes a failed job's output, so periodic checkpoints go to a side file that
+    # survives a killed job; the finished checkpoint is renamed to the rule's output.
+    partial = partial_checkpoint_path(out)
+    if partial.exists():
+        try:
+            _check_resumable(load_checkpoint(partial), config, partial)
+        except ValueError as err:
+            log.warning("not resuming: %s; starting over", err)
+            partial.unlink()
+    result = train_wgan(images, config, partial, device=device, progress=True, log=log.info)
+    os.replace(partial, out)
+    return {"class": class_name, "images": len(images), "iterations": result.iteration,
+            "resumed_from": result.resumed_from}
+
+
+def partial_checkpoint_path(out: str | Path) -> Path:
+    """Where the periodic checkpoints of ``out`` are kept until training finishes."""
+    out = Path(out)
+    return out.with_name(out.stem + ".partial" + out.suffix)
 
 
 def generate_class_pool(

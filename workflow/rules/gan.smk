@@ -1,0 +1,73 @@
+# One WGAN per class on its sparse dynamic images, its generated pool, and the figure.
+
+
+rule train_wgan:
+    input:
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        ssdi=lambda w: ssdi_shards(w.ds),
+    output:
+        f"{CACHE}/{{ds}}/gan/{{cls}}.pt",
+    params:
+        p=lambda w: as_json(stage_params.gan_params(config, w.ds)),
+    log:
+        "logs/{ds}/train_wgan/{cls}.log",
+    benchmark:
+        "benchmarks/{ds}/train_wgan/{cls}.tsv"
+    conda:
+        ENV_CORE
+    threads: res("train_wgan", "threads")
+    resources:
+        mem_mb=res("train_wgan", "mem_mb"),
+        runtime=res("train_wgan", "runtime"),
+        gpu=res("train_wgan", "gpu"),
+    shell:
+        "python -m videoaug.cli --threads {threads} train-wgan --params {params.p:q}"
+        " --manifest {input.manifest:q} --ssdi {input.ssdi:q} --cls {wildcards.cls:q}"
+        " --out {output:q} > {log:q} 2>&1"
+
+
+rule generate_pool:
+    input:
+        checkpoint=f"{CACHE}/{{ds}}/gan/{{cls}}.pt",
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        ssdi_index=f"{CACHE}/{{ds}}/ssdi/index.json",
+    output:
+        f"{CACHE}/{{ds}}/gan/{{cls}}_pool.h5",
+    params:
+        p=lambda w: as_json(stage_params.gan_params(config, w.ds)),
+        compression=config["compression"],
+    log:
+        "logs/{ds}/generate_pool/{cls}.log",
+    conda:
+        ENV_CORE
+    threads: res("generate_pool", "threads")
+    resources:
+        mem_mb=res("generate_pool", "mem_mb"),
+        runtime=res("generate_pool", "runtime"),
+        gpu=res("generate_pool", "gpu"),
+    shell:
+        "python -m videoaug.cli --threads {threads} generate-pool --params {params.p:q}"
+        " --checkpoint {input.checkpoint:q} --manifest {input.manifest:q}"
+        " --ssdi-index {input.ssdi_index:q} --cls {wildcards.cls:q}"
+        " --compression {params.compression} --out {output:q} > {log:q} 2>&1"
+
+
+rule figure_gan:
+    input:
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        ssdi=lambda w: ssdi_shards(w.ds),
+        pools=lambda w: pool_paths(w.ds),
+    output:
+        report("results/figures/{ds}_gan_samples.png", caption="../report/gan_samples.rst", category="SPS"),
+    log:
+        "logs/{ds}/figure_gan.log",
+    conda:
+        ENV_CORE
+    threads: 1
+    resources:
+        mem_mb=res("report", "mem_mb"),
+        runtime=res("report", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli figure-gan --manifest {input.manifest:q} --ssdi {input.ssdi:q}"
+        " --pools {input.pools:q} --out {output:q} > {log:q} 2>&1"

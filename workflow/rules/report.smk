@@ -1,0 +1,1 @@
+# Paper tables and figures from results/*.json.

@@ -1,0 +1,95 @@
+# SPS family (Zhang et al. 2020): TSN temporal stream on SSDI with ssdi/rnd/tsp/sps selection of
+# generated images (+ _noccs/_nohf/_plain augmentation ablations), RGB stream, late fusion.
+
+
+rule train_temporal:
+    input:
+        unpack(temporal_inputs),
+    output:
+        result="results/{ds}_{method}.json",
+        scores="results/scores/{ds}_{method}.npz",
+    params:
+        p=lambda w: as_json(stage_params.classifier_params(config, w.ds, w.method)),
+    log:
+        "logs/{ds}/train_temporal/{method}.log",
+    benchmark:
+        "benchmarks/{ds}/train_temporal/{method}.tsv"
+    wildcard_constraints:
+        method=TEMPORAL_METHOD_RE,
+    conda:
+        ENV_CORE
+    threads: res("train_temporal", "threads")
+    resources:
+        mem_mb=res("train_temporal", "mem_mb"),
+        runtime=res("train_temporal", "runtime"),
+        gpu=res("train_temporal", "gpu"),
+    shell:
+        "python -m videoaug.cli --threads {threads} train-temporal --params {params.p:q}"
+        " --manifest {input.manifest:q} --ssdi {input.ssdi:q} --pools {input.pools:q}"
+        " --out {output.result:q} --scores {output.scores:q} > {log:q} 2>&1"
+
+
+# The same run with another classifier seed (the caches upstream keep config.seed), for mean +- std.
+use rule train_temporal as train_temporal_seed with:
+    output:
+        result="results/seeds/{ds}_{method}_s{seed}.json",
+        scores="results/scores/{ds}_{method}_s{seed}.npz",
+    params:
+        p=lambda w: as_json(stage_params.classifier_params(config, w.ds, w.method, int(w.seed))),
+    log:
+        "logs/{ds}/train_temporal/{method}_s{seed}.log",
+    benchmark:
+        "benchmarks/{ds}/train_temporal/{method}_s{seed}.tsv"
+    wildcard_constraints:
+        method=TEMPORAL_METHOD_RE,
+        seed=r"\d+",
+
+
+rule train_spatial:
+    input:
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        frames=lambda w: frames_shards(w.ds),
+    output:
+        result="results/{ds}_rgb.json",
+        scores="results/scores/{ds}_rgb.npz",
+    params:
+        p=lambda w: as_json(stage_params.classifier_params(config, w.ds, "rgb")),
+    log:
+        "logs/{ds}/train_spatial.log",
+    benchmark:
+        "benchmarks/{ds}/train_spatial.tsv"
+    conda:
+        ENV_CORE
+    threads: res("train_spatial", "threads")
+    resources:
+        mem_mb=res("train_spatial", "mem_mb"),
+        runtime=res("train_spatial", "runtime"),
+        gpu=res("train_spatial", "gpu"),
+    shell:
+        "python -m videoaug.cli --threads {threads} train-spatial --params {params.p:q}"
+        " --manifest {input.manifest:q} --frames {input.frames:q}"
+        " --out {output.result:q} --scores {output.scores:q} > {log:q} 2>&1"
+
+
+rule fuse:
+    input:
+        results=["results/{ds}_{method}.json", "results/{ds}_rgb.json"],
+        scores=["results/scores/{ds}_{method}.npz", "results/scores/{ds}_rgb.npz"],
+    output:
+        "results/{ds}_{method}_fused.json",
+    params:
+        weights=config["sps"]["fusion_weights"],
+    log:
+        "logs/{ds}/fuse/{method}.log",
+    wildcard_constraints:
+        method=r"ssdi|rnd|tsp|sps",
+    conda:
+        ENV_CORE
+    threads: 1
+    resources:
+        mem_mb=res("fuse", "mem_mb"),
+        runtime=res("fuse", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli fuse --results {input.results:q} --scores {input.scores:q}"
+        " --weights {params.weights} --method {wildcards.method}_fused --out {output:q} > {log:q} 2>&1"
