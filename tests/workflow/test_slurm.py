@@ -357,3 +357,43 @@ def test_profile_maps_gpu_rules_partitions_and_account(tmp_path):
     plain = resources({})
     assert not any("slurm_partition" in r or "slurm_account" in r for r in plain.values()), plain
     assert plain["train_eval"]["gpu"] == "1" and "gpu_model" not in plain["train_eval"]
+
+
+@pytest.mark.slurm
+def test_gpu_rule_is_submitted_with_a_gpu(cluster, tmp_path):
+    """A training rule declared with gpu=0 (as a CPU config does) gets one GPU through the
+    profile: SLURM allocates it (TresPerJob gres:gpu:1) and the job sees CUDA_VISIBLE_DEVICES;
+    a CPU rule next to it asks for none. The cluster started here has one stand-in GPU."""
+    gres = cluster.run("sinfo", "--noheader", "--format=%G").stdout
+    if "gpu" not in gres:
+        pytest.skip(f"the running SLURM offers no GPU (sinfo GRES: {gres.strip()!r})")
+    show = "echo ${{CUDA_VISIBLE_DEVICES:-none}} > {output}"
+    (tmp_path / "Snakefile").write_text(
+        "rule all:\n    input: 'train_eval.out', 'manifest.out'\n\n"
+        + "".join(
+            f"rule {name}:\n    output: '{name}.out'\n"
+            f"    resources: mem_mb=500, runtime=5, gpu=0\n    shell: '{show}'\n\n"
+            for name in ("train_eval", "manifest")
+        )
+    )
+    env = job_env(cluster)
+    done = subprocess.run(
+        [SNAKEMAKE, "--workflow-profile", str(PROJECT / SLURM_PROFILE), *TEST_CLUSTER_FLAGS],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+        start_new_session=True,
+    )
+    run = Run(done.returncode, done.stdout + done.stderr, 0.0)
+    report = cluster_report(cluster, run)
+    assert run.returncode == 0, report
+    ids = run.slurm_ids()
+    assert len(ids) == 2, report
+    tres = {}
+    for job_id in ids:
+        shown = cluster.run("scontrol", "show", "job", job_id).stdout
+        rule = re.search(r"Comment=rule_(\w+?)(?:_wildcards\S*)?\s", shown)
+        per_job = re.search(r"TresPerJob=(\S+)", shown)
+        assert rule, shown
+        tres[rule.group(1)] = per_job.group(1) if per_job else ""
+    assert tres == {"train_eval": "gres:gpu:1", "manifest": ""}, tres
+    assert (tmp_path / "train_eval.out").read_text().strip() not in ("", "none")
+    assert (tmp_path / "manifest.out").read_text().strip() == "none"

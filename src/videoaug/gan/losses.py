@@ -56,7 +56,8 @@ def gradient_penalty(
 def critic_loss_wgan(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> CriticLoss:
     """Plain WGAN critic loss ``E[D(fake)] - E[D(real)]`` (pair with :func:`clip_weights_`)."""
     wasserstein = critic(real).mean() - critic(fake.detach()).mean()
-    return CriticLoss(total=-wasserstein, wasserstein=wasserstein, penalty=torch.zeros(()))
+    penalty = torch.zeros((), device=wasserstein.device)
+    return CriticLoss(total=-wasserstein, wasserstein=wasserstein, penalty=penalty)
 
 
 def critic_loss_wgan_gp(

@@ -63,7 +63,7 @@ class WGANConfig:
     """
 
     loss: str = "wgan-gp"
-    iterations: int = 2000
+    iterations: int = 1000
     batch_size: int = 32
     z_dim: int = 100
     image_size: int = 64
@@ -74,7 +74,7 @@ class WGANConfig:
     gp_lambda: float = 10.0
     clip_value: float = 0.01
     critic_norm: str = "layer"
-    checkpoint_every: int = 100
+    checkpoint_every: int = 50
     seed: int = 0
 
     def __post_init__(self) -> None:

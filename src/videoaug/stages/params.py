@@ -92,3 +92,28 @@ def classifier_params(config: dict, dataset: str, method: str, seed: int | None 
         "train": {**config["train"], "device": config["device"]},
         "seed": int(config["seed"] if seed is None else seed), "dataset": dataset,
     }
+
+
+def tda_params(config: dict, dataset: str, policy_slug: str, seed: int | None = None) -> dict:
+    """Parameters of one temporal-augmentation run (Kim et al. 2020): a video classifier trained
+    with the policy whose slug is ``policy_slug`` (``results/{ds}_tda_{slug}.json``).
+
+    ``tda.train`` overrides keys of the shared ``train`` section; SlowFast options
+    (``tda.model_options``) are passed only to SlowFast backbones. Raises ``ValueError`` for a
+    slug that is not the canonical slug of a policy.
+    """
+    from videoaug.augment.policy import policy_from_slug  # torch: only when a TDA job is built
+
+    dataset_config(config, dataset)
+    tda = config["tda"]
+    keep = ("backbone", "pretrained", "dropout", "clip_len", "stride", "crop", "short_side",
+            "test_short_side", "flip", "num_test_clips", "eval_batch_size")
+    options = tda["model_options"] if str(tda["backbone"]).startswith("slowfast") else {}
+    return {
+        **{key: tda[key] for key in keep},
+        "model_options": dict(options),
+        "policy": policy_from_slug(policy_slug),
+        "train": {**config["train"], **tda["train"], "device": config["device"]},
+        "seed": int(config["seed"] if seed is None else seed),
+        "dataset": dataset,
+    }

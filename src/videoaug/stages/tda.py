@@ -1,0 +1,287 @@
+"""Temporal data augmentation experiments (Kim et al., ECCV-W 2020, Sec. 4) on the shared trainer.
+
+``train_tda``: one video classifier (SlowFast or a video ResNet) trained on clips of decoded frames
+with one augmentation *policy* (:mod:`videoaug.augment.policy`: RandAugment(-T), the CutOut /
+CutMix / MixUp family over space, frames and cubes, FadeMixUp) as the trainer's batch transform:
+
+* training item: ``clip_len`` frames every ``stride`` frames from a random start; video scale
+  jitter (short side uniform in ``[s_min, s_max]``), a random ``crop x crop`` box, flip (Sec. 4.1);
+* batch: ``clips (B, 3, T, H, W)`` in ``[0, 1]`` and one-hot labels ``(B, C)`` -> the policy ->
+  soft-label cross-entropy (mixing recipes return the mixed labels);
+* test: ``num_test_clips`` evenly spaced clips per video (10 in the paper), short side resized to
+  ``test_short_side`` (``None``: ``s_min``), centred crop; the softmax is averaged over the clips.
+
+``policy none`` is the paper's baseline (the clip augmentation above only). ``tda_gallery`` draws
+the same clip under every policy of a list (``results/figures/tda_gallery.png``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from videoaug.augment.policy import Policy, parse_policy
+from videoaug.models.factory import build_model, model_input_kind
+from videoaug.provenance import input_hashes, read_json, versions, write_json
+from videoaug.seeding import derive_seed, torch_generator
+from videoaug.train.datasets import ClipSamples
+from videoaug.train.evaluate import metrics_from_probs, view_probs
+from videoaug.train.trainer import TrainConfig, Trainer
+from videoaug.train.transforms import (
+    FrameTransform,
+    InputSpec,
+    eval_transform,
+    to_unit_float,
+    video_train_transform,
+)
+
+log = logging.getLogger("videoaug")
+CLIP_INPUTS = InputSpec(kind="clip")
+
+
+@dataclass(frozen=True)
+class TdaParams:
+    """What shapes one TDA result (also the rule's params, see ``stages.params.tda_params``).
+
+    ``short_side``: ``(s_min, s_max)`` of the training scale jitter; ``test_short_side``: short
+    side of the test frames (``None``: ``s_min``); ``model_options``: SlowFast fields
+    (``base_width``, ``alpha``, ``beta``, ``depths``); ``train``: :class:`TrainConfig` fields.
+    """
+
+    policy: str = "none"
+    backbone: str = "slowfast_tiny"
+    model_options: dict = field(default_factory=dict)
+    pretrained: str | None = None
+    dropout: float = 0.5
+    clip_len: int = 16
+    stride: int = 2
+    crop: int = 64
+    short_side: tuple[int, int] = (64, 80)
+    test_short_side: int | None = None
+    flip: bool = True
+    num_test_clips: int = 10
+    eval_batch_size: int = 4
+    train: dict = field(default_factory=dict)
+    seed: int = 0
+    dataset: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "short_side", tuple(int(s) for s in self.short_side))
+        if model_input_kind(self.backbone) != "clip":
+            raise ValueError(f"backbone {self.backbone!r} is not a video (clip) model")
+        s_min, s_max = self.short_side
+        if not 1 <= s_min <= s_max:
+            raise ValueError(f"short_side must be [s_min, s_max] with s_min <= s_max, got "
+                             f"{list(self.short_side)}")
+        if self.crop > s_min:
+            raise ValueError(f"crop {self.crop} is larger than the smallest short side {s_min}")
+        if min(self.clip_len, self.stride, self.num_test_clips, self.eval_batch_size) < 1:
+            raise ValueError("clip_len, stride, num_test_clips and eval_batch_size must be >= 1")
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TdaParams:
+        return cls(**values)
+
+    @property
+    def test_side(self) -> int:
+        return self.short_side[0] if self.test_short_side is None else int(self.test_short_side)
+
+    def train_transform(self) -> FrameTransform:
+        return video_train_transform(self.crop, self.short_side, flip=self.flip)
+
+    def test_transform(self) -> FrameTransform:
+        return eval_transform((self.crop, self.crop), short_side=self.test_side)
+
+
+def run_seed(params: TdaParams, dataset: str, policy: Policy) -> int:
+    """The seed of every random stream of one run: base seed, dataset, "tda", policy slug."""
+    return derive_seed(params.seed, dataset, "tda", policy.slug)
+
+
+def training_clips(frames_paths: Sequence[str | Path], manifest: dict, params: TdaParams,
+                   seed: int) -> ClipSamples:
+    """Training clips ``(3, T, H, W)`` uint8; raises ``ValueError`` naming empty classes."""
+    clips = ClipSamples(frames_paths, params.clip_len, params.stride, params.train_transform(),
+                        train=True, split="train", manifest=manifest, seed=seed)
+    classes = manifest["classes"]
+    empty = [name for i, name in enumerate(classes) if not (clips.labels == i).any()]
+    if empty:
+        raise ValueError(
+            f"classes {empty} have no training videos in {[str(p) for p in frames_paths]}; "
+            "an empty class cannot be learned: fix the split or drop the class")
+    return clips
+
+
+def evaluation_views(frames_paths: Sequence[str | Path], manifest: dict, params: TdaParams,
+               seed: int) -> ClipSamples:
+    """Test items ``(views (num_test_clips, 3, T, H, W), label, video_id)``."""
+    views = ClipSamples(frames_paths, params.clip_len, params.stride, params.test_transform(),
+                        train=False, num_test_clips=params.num_test_clips, split="test",
+                        manifest=manifest, seed=seed)
+    if len(views) == 0:
+        raise ValueError(f"no test videos in {[str(p) for p in frames_paths]}")
+    return views
+
+
+def build_classifier(params: TdaParams, num_classes: int, seed: int) -> torch.nn.Module:
+    """The video network, initialised from ``seed`` (the global torch RNG is left alone)."""
+    return build_model(params.backbone, num_classes, dropout=params.dropout,
+                       pretrained=params.pretrained, seed=derive_seed(seed, "init"),
+                       **params.model_options)
+
+
+def train_tda(manifest_path: str | Path, frames_paths: Sequence[str | Path], params: TdaParams,
+              out: str | Path) -> dict[str, Any]:
+    """Train and test one classifier with ``params.policy``; write and return the result JSON.
+
+    Result keys: the result contract (``dataset, method, metrics, history, counts, config,
+    inputs, versions, seed, wall_seconds``) plus ``policy`` (canonical text), ``model`` and
+    ``device``. ``method`` is ``"tda_" + slug``.
+    """
+    started = time.time()
+    manifest = read_json(manifest_path)
+    classes = list(manifest["classes"])
+    policy = parse_policy(params.policy)
+    seed = run_seed(params, manifest["dataset"], policy)
+    train = training_clips(frames_paths, manifest, params, seed)
+    test = evaluation_views(frames_paths, manifest, params, derive_seed(seed, "test"))
+    model = build_classifier(params, len(classes), seed)
+    config = TrainConfig.from_dict({**params.train, "seed": seed})
+    # "none" has no steps: no transform at all rather than an identity call per batch.
+    trainer = Trainer(model, config, len(classes), batch_transform=policy if policy.steps else None,
+                      inputs=CLIP_INPUTS)
+    history = trainer.fit(train)
+    probs, labels, _ = view_probs(trainer.model, test, params.eval_batch_size,
+                                  device=trainer.device, inputs=trainer.inputs,
+                                  num_workers=config.num_workers)
+    metrics = metrics_from_probs(probs, labels, len(classes))
+    metrics["per_class"] = dict(zip(classes, metrics["per_class"], strict=True))
+    result = {
+        "dataset": manifest["dataset"],
+        "method": f"tda_{policy.slug}",
+        "policy": policy.text,
+        "metrics": metrics,
+        "history": history,
+        "counts": {
+            "train_real": len(train),
+            "train_generated": 0,
+            "test_videos": len(test),
+            "test_clips_per_video": params.num_test_clips,
+            "classes": len(classes),
+        },
+        "config": asdict(params),
+        "inputs": input_hashes([manifest_path, *frames_paths]),
+        "versions": versions(),
+        "seed": params.seed,
+        "model": {
+            "backbone": params.backbone,
+            "parameters": int(sum(p.numel() for p in trainer.model.parameters())),
+            "init": getattr(model, "init_report", None),
+        },
+        "device": str(trainer.device),
+        "wall_seconds": round(time.time() - started, 2),
+    }
+    write_json(out, result)
+    log.info("%s tda %s: top-1 %.4f top-5 %.4f (%.0f s)", manifest["dataset"], policy.text,
+             metrics["top1"], metrics["top5"], result["wall_seconds"])
+    return result
+
+
+# ------------------------------------------------------------------------------------ gallery
+def gallery_video_ids(manifest: dict) -> list[str]:
+    """The first training video of the manifest, then the first training video of each other
+    class (mixing partners), in class order."""
+    train = [v for v in manifest["videos"] if v["split"] == "train"]
+    if not train:
+        raise ValueError("the manifest has no training videos")
+    first = train[0]
+    partners = {}
+    for video in train:
+        if video["label"] != first["label"]:
+            partners.setdefault(int(video["label"]), str(video["id"]))
+    return [str(first["id"]), *(partners[label] for label in sorted(partners))]
+
+
+def gallery_batch(manifest: dict, frames_paths: Sequence[str | Path],
+                  params: TdaParams) -> tuple[Tensor, Tensor]:
+    """Clips ``(B, 3, T, H, W)`` float in ``[0, 1]`` (the centred test clip and crop of each
+    gallery video, the shown one first) and int labels ``(B,)``."""
+    ids = gallery_video_ids(manifest)
+    samples = ClipSamples(frames_paths, params.clip_len, params.stride, params.test_transform(),
+                          train=False, num_test_clips=1, video_ids=ids)
+    position = {video_id: i for i, video_id in enumerate(samples.video_ids)}
+    items = [samples[position[video_id]] for video_id in ids]
+    clips = torch.stack([to_unit_float(views[0]) for views, _, _ in items])
+    labels = torch.tensor([label for _, label, _ in items], dtype=torch.long)
+    return clips, labels
+
+
+def visible_example(policy: Policy, clips: Tensor, labels_soft: Tensor, seed: int,
+                    attempts: int = 32) -> tuple[Tensor, Tensor]:
+    """``policy`` applied to the batch with the first of ``attempts`` derived generators that
+    changes clip 0 (a mixing recipe may pair a clip with itself, or skip it with ``p < 1``);
+    the last attempt is kept if none does. Returns ``(clips, labels_soft)``."""
+    augmented, labels = clips, labels_soft
+    for attempt in range(attempts if policy.steps else 0):
+        generator = torch_generator(seed, "gallery", policy.text, attempt)
+        augmented, labels = policy(clips.clone(), labels_soft.clone(), generator)
+        if not torch.equal(augmented[0], clips[0]):
+            break
+    return augmented, labels
+
+
+def label_text(soft: Tensor, classes: Sequence[str], shown: int = 2) -> str:
+    """``"Skiing 0.62 + YoYo 0.38"``: the largest shares of a soft label ``(C,)``."""
+    order = torch.argsort(soft, descending=True)[:shown]
+    parts = [f"{classes[int(i)]} {float(soft[i]):.2f}" for i in order if float(soft[i]) > 0.005]
+    return " + ".join(parts)
+
+
+def tda_gallery(manifest_path: str | Path, frames_paths: Sequence[str | Path],
+                policies: Sequence[str], params: TdaParams, out: str | Path,
+                frames_shown: int = 4) -> None:
+    """PNG: one row per policy (the plain clip first), ``frames_shown`` evenly spaced frames of
+    the same training clip each, titled with the policy and the resulting soft label."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    manifest = read_json(manifest_path)
+    classes = list(manifest["classes"])
+    clips, labels = gallery_batch(manifest, frames_paths, params)
+    soft = torch.nn.functional.one_hot(labels, len(classes)).to(torch.float32)
+    parsed = [parse_policy(text) for text in policies]
+    rows = [("clip", clips[0], soft[0])]
+    seed = derive_seed(params.seed, manifest["dataset"], "tda_gallery")
+    for policy in parsed:
+        augmented, mixed = visible_example(policy, clips, soft, seed)
+        rows.append((policy.text, augmented[0], mixed[0]))
+    frame_ids = np.unique(np.linspace(0, clips.shape[2] - 1, frames_shown).round().astype(int))
+    fig, axes = plt.subplots(len(rows), len(frame_ids), squeeze=False,
+                             figsize=(1.6 * len(frame_ids), 1.75 * len(rows)))
+    for r, (title, clip, target) in enumerate(rows):
+        for c, t in enumerate(frame_ids):
+            ax = axes[r, c]
+            ax.imshow(clip[:, t].permute(1, 2, 0).clamp(0, 1).numpy())
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(f"frame {t}", fontsize=7)
+        axes[r, 0].set_ylabel(f"{title}\n{label_text(target, classes)}", fontsize=6)
+    fig.suptitle(f"{manifest['dataset']}: one training clip under each augmentation", fontsize=8)
+    fig.tight_layout()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.stem + ".tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    tmp.replace(out)
