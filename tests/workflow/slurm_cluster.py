@@ -211,7 +211,9 @@ def install_packages(timeout: float = 600) -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for args in (
         ["apt-get", "update", "-qq"],
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *PACKAGES],
+        # Wait for a dpkg lock held by another apt run instead of failing at once.
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends",
+         "-o", "DPkg::Lock::Timeout=120", *PACKAGES],
     ):
         done = _run(args, env=env, timeout=timeout)
         if done.returncode != 0:

@@ -1,1 +1,54 @@
-# Paper tables and figures from results/*.json.
+# Paper tables and figures from results/*.json (paper numbers beside ours).
+
+ZHANG_METHODS = ["ssdi", "rnd", "tsp", "sps"]
+ZHANG_TABLE2_METHODS = ["ssdi_nohf", "ssdi_noccs", "sps_plain", "sps_noccs", "sps_nohf", "ssdi", "sps"]
+
+
+rule report_zhang2020:
+    input:
+        results=expand("results/{ds}_{method}.json", ds=config["report"]["datasets"], method=ZHANG_METHODS),
+        seeds=expand(
+            "results/seeds/{ds}_{method}_s{seed}.json",
+            ds=config["report"]["datasets"],
+            method=ZHANG_METHODS,
+            seed=config["report"]["seeds"],
+        ),
+    output:
+        fig4=report("results/tables/zhang2020_fig4.md", category="Paper tables"),
+        fig5=report("results/figures/zhang2020_fig5.png", caption="../report/zhang2020_fig5.rst", category="SPS"),
+    params:
+        datasets=config["report"]["datasets"],
+        seeds=config["report"]["seeds"],
+    log:
+        "logs/report/zhang2020.log",
+    conda:
+        ENV_CORE
+    threads: 1
+    resources:
+        mem_mb=res("report", "mem_mb"),
+        runtime=res("report", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli report-zhang2020 --datasets {params.datasets} --seeds {params.seeds}"
+        " --fig4 {output.fig4:q} --fig5 {output.fig5:q} > {log:q} 2>&1"
+
+
+rule report_zhang2020_table2:
+    input:
+        expand("results/{ds}_{method}.json", ds=config["report"]["datasets"], method=ZHANG_TABLE2_METHODS),
+    output:
+        report("results/tables/zhang2020_table2.md", category="Paper tables"),
+    params:
+        datasets=config["report"]["datasets"],
+    log:
+        "logs/report/zhang2020_table2.log",
+    conda:
+        ENV_CORE
+    threads: 1
+    resources:
+        mem_mb=res("report", "mem_mb"),
+        runtime=res("report", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli report-zhang2020 --datasets {params.datasets}"
+        " --table2 {output:q} > {log:q} 2>&1"

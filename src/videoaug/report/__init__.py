@@ -1,1 +1,1 @@
-"""videoaug.report."""
+"""Paper tables and figures rebuilt from results/*.json (paper numbers beside ours)."""

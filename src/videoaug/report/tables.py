@@ -1,0 +1,57 @@
+"""Shared pieces of the paper tables: loading results, mean ± std over seeds, Markdown."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import yaml
+
+
+def load_paper_numbers(name: str) -> dict:
+    """The published numbers of one paper (``report/paper_numbers/{name}.yaml``)."""
+    with open(Path(__file__).parent / "paper_numbers" / f"{name}.yaml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def load_result(path: str | Path) -> dict | None:
+    path = Path(path)
+    if not path.exists():
+        return None
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def top1_percent(result: dict | None) -> float | None:
+    return None if result is None else 100.0 * float(result["metrics"]["top1"])
+
+
+def mean_std(values: Iterable[float]) -> tuple[float, float, int] | None:
+    """Mean and sample standard deviation (n − 1; 0 for a single value)."""
+    values = [float(v) for v in values]
+    if not values:
+        return None
+    mean = sum(values) / len(values)
+    if len(values) == 1:
+        return mean, 0.0, 1
+    var = sum((v - mean) ** 2 for v in values) / (len(values) - 1)
+    return mean, math.sqrt(var), len(values)
+
+
+def fmt(value: float | None, decimals: int = 2) -> str:
+    return "–" if value is None else f"{value:.{decimals}f}"
+
+
+def fmt_mean_std(stats: tuple[float, float, int] | None, decimals: int = 2) -> str:
+    if stats is None:
+        return "–"
+    mean, std, n = stats
+    return f"{mean:.{decimals}f}" if n == 1 else f"{mean:.{decimals}f} ± {std:.{decimals}f} (n={n})"
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"

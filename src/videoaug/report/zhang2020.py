@@ -1,0 +1,115 @@
+"""Zhang et al. 2020 from cache: Figure 4 (four methods), Table 2 (CCS/HF/GAN), Figure 5 (accuracy
+against the number of generated images). Our numbers beside the paper's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from videoaug.report.tables import (
+    fmt,
+    fmt_mean_std,
+    load_paper_numbers,
+    load_result,
+    markdown_table,
+    mean_std,
+    top1_percent,
+)
+
+METHODS = ("ssdi", "rnd", "tsp", "sps")
+METHOD_NAMES = {"ssdi": "SSDI", "rnd": "RND-GAN", "tsp": "TSP-GAN", "sps": "SPS-GAN"}
+
+
+def _seed_stats(results_dir: Path, ds: str, method: str, seeds: list[int]):
+    values = [
+        top1_percent(load_result(results_dir / "seeds" / f"{ds}_{method}_s{s}.json")) for s in seeds
+    ]
+    return mean_std(v for v in values if v is not None)
+
+
+def fig4_table(results_dir: str | Path, datasets: list[str], seeds: list[int]) -> str:
+    """Top-1 (%) of SSDI, RND, TSP and SPS per dataset: default-seed run, mean ± std over seeds,
+    and the paper's number where the paper has one."""
+    results_dir = Path(results_dir)
+    paper = load_paper_numbers("zhang2020")["fig4"]
+    rows = []
+    for ds in datasets:
+        for method in METHODS:
+            single = top1_percent(load_result(results_dir / f"{ds}_{method}.json"))
+            stats = _seed_stats(results_dir, ds, method, seeds)
+            if single is None and stats is None:
+                continue
+            rows.append(
+                [
+                    ds,
+                    METHOD_NAMES[method],
+                    fmt(single),
+                    fmt_mean_std(stats),
+                    fmt(paper["values"].get(f"{ds}_{method}")),
+                ]
+            )
+    header = ["dataset", "method", "top-1 (config seed)", f"top-1 over seeds {seeds}", "paper"]
+    return (
+        f"# Zhang et al. 2020, Figure 4: {paper['caption']}\n\n"
+        + markdown_table(header, rows)
+        + "\nTop-1 accuracy (%) on the test videos, temporal (dynamic-image) stream. "
+        "'paper' is printed only for UCF4/HMDB4.\n"
+    )
+
+
+def table2_table(results_dir: str | Path, datasets: list[str]) -> str:
+    results_dir = Path(results_dir)
+    paper = load_paper_numbers("zhang2020")["table2"]
+    header = [
+        "row",
+        "our method",
+        *[f"{ds} top-1" for ds in datasets],
+        f"paper ({paper['dataset']})",
+    ]
+    rows = []
+    for row in paper["rows"]:
+        ours = [
+            fmt(top1_percent(load_result(results_dir / f"{ds}_{row['method']}.json")))
+            for ds in datasets
+        ]
+        rows.append([row["name"], row["method"], *ours, fmt(row["paper"])])
+    return (
+        f"# Zhang et al. 2020, Table 2: {paper['caption']}\n\n"
+        + markdown_table(header, rows)
+        + "\nCCS = corner cropping with scale jittering, HF = horizontal flip, GAN = SPS-selected "
+        "generated images. Top-1 accuracy (%).\n"
+    )
+
+
+def fig5_plot(results_dir: str | Path, datasets: list[str], out: str | Path) -> None:
+    """Test top-1 against the number of generated images added so far, from each run's history
+    (recorded every ``monitor_every`` epochs; never used for a choice during training)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    results_dir = Path(results_dir)
+    fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3.6), squeeze=False)
+    for ax, ds in zip(axes[0], datasets, strict=True):
+        for method in METHODS:
+            result = load_result(results_dir / f"{ds}_{method}.json")
+            if result is None:
+                continue
+            points = [
+                (h.get("generated_added", 0), 100 * h["test_top1"])
+                for h in result["history"]
+                if "test_top1" in h
+            ]
+            if points:
+                xs, ys = zip(*points, strict=True)
+                ax.plot(xs, ys, marker="o", label=METHOD_NAMES[method])
+        ax.set_title(ds)
+        ax.set_xlabel("generated images added")
+        ax.set_ylabel("test top-1 (%)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("Accuracy against the number of generated images (cf. Zhang et al. Fig. 5)")
+    fig.tight_layout()
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
