@@ -213,7 +213,8 @@ def _print_table(results: dict[str, dict]) -> None:
     print(f"{'benchmark':<24} {'value':>10} {'goal':>8} {'ok':>4}  details")
     for name, entry in results.items():
         details = ", ".join(
-            f"{key}={value:.4g}" for key, value in entry.items()
+            f"{key}={value:.4g}"
+            for key, value in entry.items()
             if key not in ("value", "goal", "ok")
         )
         ok = "yes" if entry["ok"] else "no"

@@ -37,7 +37,10 @@ CHAIN = 3
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 # The test cluster has no accounting database: poll with squeue, start polling after 2 s.
 CLUSTER_FLAGS = (
-    "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "2",
+    "--slurm-status-command",
+    "squeue",
+    "--slurm-init-seconds-before-status-checks",
+    "2",
     "--slurm-no-account",
 )
 STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ [\d:]+ \d{4})\]$")
@@ -84,7 +87,11 @@ def slurm_split(cluster: SlurmCluster, slurm_id: str) -> tuple[datetime, datetim
 
 def run_chain(workdir: Path, args: list[str], env: dict[str, str]) -> str:
     done = subprocess.run(
-        [SNAKEMAKE, "--forceall", *args], cwd=workdir, env=env, capture_output=True, text=True,
+        [SNAKEMAKE, "--forceall", *args],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=600,
     )
     log = done.stdout + done.stderr
@@ -103,8 +110,10 @@ def measure(cluster: SlurmCluster, workdir: Path) -> dict[str, dict]:
     slurm_wall = time.monotonic() - start
     local = list(job_seconds(local_log).values())
     remote = job_seconds(slurm_log)
-    noticed = {m.group(1): m.group(2) for m in re.finditer(
-        r"Job (\d+) has been submitted with SLURM jobid (\d+)", slurm_log)}
+    noticed = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"Job (\d+) has been submitted with SLURM jobid (\d+)", slurm_log)
+    }
     queued, in_job = [], []
     for slurm_id in noticed.values():
         submit, begin, end = slurm_split(cluster, slurm_id)
@@ -115,7 +124,9 @@ def measure(cluster: SlurmCluster, workdir: Path) -> dict[str, dict]:
     overhead = per_job - per_local
     return {
         "slurm_overhead_per_job_s": row(
-            overhead, "<= 30 s (informational)", overhead <= 30,
+            overhead,
+            "<= 30 s (informational)",
+            overhead <= 30,
             slurm_submit_to_done_s=round(per_job, 1),
             local_start_to_done_s=round(per_local, 1),
             queued_s=round(sum(queued) / len(queued), 1),

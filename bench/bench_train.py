@@ -55,15 +55,16 @@ def write_store(path: Path, rng: np.random.Generator) -> np.ndarray:
     with atomic_store(path, "videoaug.bench/1", {"images": NUM_IMAGES}) as handle:
         writer = ImageStoreWriter(handle, (HEIGHT, WIDTH), "lz4")
         for start in range(0, NUM_IMAGES, 250):
-            writer.append(synthetic_dynamic_images(250, rng), labels=labels[start:start + 250])
+            writer.append(synthetic_dynamic_images(250, rng), labels=labels[start : start + 250])
     return labels
 
 
 class MemoryImages(EpochDataset):
     """The same items as :class:`ImageSamples`, from a uint8 array in memory."""
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray, transform: FrameTransform,
-                 seed: int) -> None:
+    def __init__(
+        self, images: np.ndarray, labels: np.ndarray, transform: FrameTransform, seed: int
+    ) -> None:
         self.images, self.labels, self.transform, self.seed = images, labels, transform, seed
 
     def __len__(self) -> int:
@@ -77,8 +78,16 @@ class MemoryImages(EpochDataset):
 def make_trainer(workers: int) -> Trainer:
     torch.manual_seed(SEED)
     model = build_model(MODEL, num_classes=NUM_CLASSES, dropout=0.4)
-    config = TrainConfig(epochs=1, batch_size=BATCH, lr=1e-3, device="cpu", num_workers=workers,
-                         seed=SEED, log_every=0, drop_last=True)
+    config = TrainConfig(
+        epochs=1,
+        batch_size=BATCH,
+        lr=1e-3,
+        device="cpu",
+        num_workers=workers,
+        seed=SEED,
+        log_every=0,
+        drop_last=True,
+    )
     return Trainer(model, config, NUM_CLASSES)
 
 
@@ -102,20 +111,29 @@ def run() -> dict[str, dict]:
         labels = write_store(path, rng)
         chosen = np.sort(rng.choice(NUM_IMAGES, size=BATCH * STEPS, replace=False))
         from_store = ImageSamples(path, transform=transform, seed=SEED).select(chosen)
-        in_memory = MemoryImages(from_store.stores[0].images(chosen), labels[chosen], transform,
-                                 SEED)
+        in_memory = MemoryImages(
+            from_store.stores[0].images(chosen), labels[chosen], transform, SEED
+        )
         store_mb = path.stat().st_size / 1e6
-        rates = interleaved_steps_per_second({
-            "store": (make_trainer(WORKERS), from_store),
-            "memory": (make_trainer(0), in_memory),
-        })
+        rates = interleaved_steps_per_second(
+            {
+                "store": (make_trainer(WORKERS), from_store),
+                "memory": (make_trainer(0), in_memory),
+            }
+        )
         rate_store, rate_memory = rates["store"], rates["memory"]
     ratio = rate_store / rate_memory
     return {
         "train_loader_vs_memory": row(
-            ratio, ">= 0.95", ratio >= 0.95,
-            store_steps_per_s=round(rate_store, 3), memory_steps_per_s=round(rate_memory, 3),
-            workers=WORKERS, batch=BATCH, model=MODEL, input="112x112 from 112x144",
+            ratio,
+            ">= 0.95",
+            ratio >= 0.95,
+            store_steps_per_s=round(rate_store, 3),
+            memory_steps_per_s=round(rate_memory, 3),
+            workers=WORKERS,
+            batch=BATCH,
+            model=MODEL,
+            input="112x112 from 112x144",
             store_mb=round(store_mb, 1),
         ),
         "train_peak_rss_mb": row(peak_rss_mb(), "information", True),
@@ -125,5 +143,7 @@ def run() -> dict[str, dict]:
 if __name__ == "__main__":
     for name, result in run().items():
         extra = {k: v for k, v in result.items() if k not in ("value", "goal", "ok")}
-        print(f"{name:26s} {result['value']:>10} goal {result['goal']:>12}  "
-              f"{'ok' if result['ok'] else 'MISSED'}  {extra}")
+        print(
+            f"{name:26s} {result['value']:>10} goal {result['goal']:>12}  "
+            f"{'ok' if result['ok'] else 'MISSED'}  {extra}"
+        )

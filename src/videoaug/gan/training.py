@@ -264,7 +264,9 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     return checkpoint
 
 
-def _check_resumable(checkpoint: Mapping[str, Any], config: WGANConfig, path: object) -> None:
+def check_resumable(checkpoint: Mapping[str, Any], config: WGANConfig, path: object) -> None:
+    """Raise ``ValueError`` unless ``checkpoint`` can continue into a run of ``config``: same
+    config apart from ``iterations``/``checkpoint_every``, and not past ``config.iterations``."""
     stored = {k: v for k, v in checkpoint["config"].items() if k not in _RESUME_INDEPENDENT_FIELDS}
     wanted = {k: v for k, v in config.to_dict().items() if k not in _RESUME_INDEPENDENT_FIELDS}
     if stored != wanted:
@@ -278,6 +280,10 @@ def _check_resumable(checkpoint: Mapping[str, Any], config: WGANConfig, path: ob
             f"checkpoint {path} is at iteration {checkpoint['iteration']}, beyond "
             f"config.iterations={config.iterations}"
         )
+
+
+# Old private name, kept for callers that imported it.
+_check_resumable = check_resumable
 
 
 def _mean(values: list[torch.Tensor]) -> float:
@@ -305,7 +311,7 @@ def train_wgan(
     resumed_from = None
     if Path(checkpoint_path).exists():
         checkpoint = load_checkpoint(checkpoint_path)
-        _check_resumable(checkpoint, config, checkpoint_path)
+        check_resumable(checkpoint, config, checkpoint_path)
         state.load(checkpoint)
         resumed_from = state.iteration
         emit(f"resuming {checkpoint_path} from iteration {state.iteration}/{config.iterations}")
