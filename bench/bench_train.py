@@ -35,7 +35,7 @@ from videoaug.train.trainer import TrainConfig, Trainer  # noqa: E402
 from videoaug.train.transforms import FrameTransform, image_to_tensor, tsn_train_transform  # noqa: E402
 
 NUM_IMAGES, HEIGHT, WIDTH, NUM_CLASSES = 2000, 112, 144, 4
-BATCH, STEPS, REPEATS, WORKERS = 32, 5, 3, 1
+BATCH, STEPS, REPEATS, WORKERS = 32, 4, 5, 1
 MODEL = "tsn_resnet18"
 SEED = 0
 
@@ -111,9 +111,8 @@ def run() -> dict[str, dict]:
         labels = write_store(path, rng)
         chosen = np.sort(rng.choice(NUM_IMAGES, size=BATCH * STEPS, replace=False))
         from_store = ImageSamples(path, transform=transform, seed=SEED).select(chosen)
-        in_memory = MemoryImages(
-            from_store.stores[0].images(chosen), labels[chosen], transform, SEED
-        )
+        pixels = np.stack([from_store.read(i) for i in range(len(from_store))])
+        in_memory = MemoryImages(pixels, labels[chosen], transform, SEED)
         store_mb = path.stat().st_size / 1e6
         rates = interleaved_steps_per_second(
             {

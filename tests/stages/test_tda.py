@@ -16,6 +16,7 @@ from videoaug.stages.params import tda_params
 from videoaug.stages.tda import (
     TdaParams,
     evaluation_views,
+    gallery_rows,
     gallery_video_ids,
     label_text,
     tda_gallery,
@@ -216,6 +217,11 @@ def test_visible_example_changes_the_shown_clip_and_mixes_its_label():
     assert mixed[0, 1].item() == pytest.approx(augmented[0].mean().item(), abs=1e-5)
     unchanged, same = visible_example(parse_policy("none"), clips, labels, seed=1)
     assert torch.equal(unchanged, clips) and torch.equal(same, labels)
+    titles = [row[0] for row in gallery_rows(["none", "cutmix"], clips, labels, seed=1)]
+    assert titles == ["none", "cutmix:a1"]
+    rows = gallery_rows(["framemixup"], clips, labels, seed=1)
+    assert [row[0] for row in rows] == ["clip", "framecutmixup:a1"]
+    assert torch.equal(rows[0][1], clips[0]) and not torch.equal(rows[1][1], clips[0])
     assert label_text(torch.tensor([0.25, 0.75]), ["A", "B"]) == "B 0.75 + A 0.25"
 
 
@@ -229,3 +235,14 @@ def test_cli_train_tda_with_params_json(tmp_path, tiny_store):
     code = cli_main(["train-tda", "--params", "{not json", "--manifest", str(manifest),
                      "--frames", str(shards[0]), "--out", str(out)])
     assert code == 1
+
+
+def test_cli_params_from_config_files():
+    import argparse
+
+    from videoaug.stages.tda_cli import _tda_params
+
+    args = argparse.Namespace(params=None, config=["config.yaml"], dataset="synth4")
+    params = _tda_params(args, "randaug-t:n2:m9:temporal+")
+    assert params.policy == "randaug-t:n2:m9:temporal+" and params.dataset == "synth4"
+    assert params.short_side == tuple(load_config(["config.yaml"])["tda"]["short_side"])

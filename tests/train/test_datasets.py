@@ -1,3 +1,4 @@
+import h5py
 import numpy as np
 import pytest
 import torch
@@ -17,6 +18,7 @@ from videoaug.train.datasets import (
     SegmentFrames,
     eval_clip_starts,
     eval_segment_indices,
+    read_frame_rows,
     segment_bounds,
     train_segment_indices,
 )
@@ -210,3 +212,13 @@ def test_clip_samples_test_views_are_evenly_spaced(tmp_path):
     short, _, _ = test[1]  # 2 frames < clip span: the video loops
     assert short[0, 0, :, 0, 0].tolist() == [0, 0, 0, 0]
     assert eval_clip_starts(25, 4, 2, 1).tolist() == [9]  # one clip: centred
+
+
+def test_read_frame_rows_dense_and_sparse_match_numpy(tmp_path):
+    frames = np.random.default_rng(0).integers(0, 256, (30, 4, 5, 3), dtype=np.uint8)
+    with h5py.File(tmp_path / "f.h5", "w") as handle:
+        handle.create_dataset("v", data=frames, chunks=(4, 4, 5, 3))
+    with h5py.File(tmp_path / "f.h5", "r") as handle:
+        for wanted in ([3, 5, 4, 4, 6], [29, 0, 15, 0], [7]):  # dense, spread, single
+            np.testing.assert_array_equal(read_frame_rows(handle["v"], np.array(wanted)),
+                                          frames[wanted])

@@ -7,9 +7,9 @@ directory (state, spool, pid files, logs and the munge socket all live there), s
 sessions, waits (bounded) until the node is idle, and on exit, pass or fail, cancels the jobs
 it ran and stops every daemon it started by its pid file.
 
-By hand (scripts/slurm_local.sh wraps this):
+While it runs, /etc/slurm/slurm.conf links to its conf (see SYSTEM_CONF), so plain `sinfo`,
+`sbatch` and Snakemake's SLURM executor reach it. By hand (scripts/slurm_local.sh wraps this):
     python tests/workflow/slurm_cluster.py start --state-dir /tmp/videoaug-slurm
-    export SLURM_CONF=/tmp/videoaug-slurm/slurm.conf
     python tests/workflow/slurm_cluster.py stop --state-dir /tmp/videoaug-slurm
 """
 
@@ -40,6 +40,8 @@ DAEMONS = ("munged", "slurmctld", "slurmd")
 # SLURM_* variables (SLURM_CONF too) before its inner `srun`, so a cluster whose slurm.conf is
 # not here cannot run Snakemake jobs: a started cluster links its conf here while it runs.
 SYSTEM_CONF = Path("/etc/slurm/slurm.conf")
+# Two stand-in GPUs, as many as the 2-core machines the tests run on have cores.
+STAND_IN_GPU_FILES = ("/dev/null", "/dev/zero")
 CONF_HEADER = "# Written by tests/workflow/slurm_cluster.py: a throw-away single-node cluster."
 
 
@@ -93,8 +95,9 @@ def slurm_conf_text(
     """slurm.conf of a one-node cluster on `localhost` with every path under `state_dir`.
 
     `node_line` is the hardware part of `slurmd -C` (CPUs=... RealMemory=...). No accounting
-    (the executor must then poll with squeue); MinJobAge=300 keeps finished jobs visible to
-    `squeue --states=all` for five minutes, which the executor's squeue status check needs.
+    (the executor must then poll with squeue); MinJobAge=3600 keeps finished jobs visible to
+    `squeue --states=all` for an hour: the executor's squeue status check needs them until it
+    has seen them end, and the tests list every job of a run afterwards.
     """
     return "\n".join(
         [
@@ -126,21 +129,29 @@ def slurm_conf_text(
             "AccountingStorageType=accounting_storage/none",
             "JobAcctGatherType=jobacct_gather/none",
             "JobCompType=jobcomp/none",
-            "MinJobAge=300",
+            "MinJobAge=3600",
             # A cancelled job gets SIGKILL 2 s after SIGTERM instead of 30 s.
             "KillWait=2",
             "SlurmctldTimeout=30",
             "SlurmdTimeout=30",
             "InactiveLimit=0",
-            # One stand-in GPU (gres.conf: a count, no device file), so jobs that ask for
-            # --gpus=1 are scheduled and their allocation can be checked on a CPU-only machine.
+            # Stand-in GPUs (see gres_conf_text), so jobs that ask for --gpus are scheduled and
+            # their allocation can be checked on a CPU-only machine.
             "GresTypes=gpu",
             f"NodeName={NODE_NAME} NodeHostname={NODE_NAME} NodeAddr=127.0.0.1 {node_line}"
-            " Gres=gpu:1 State=UNKNOWN",
+            f" Gres=gpu:{len(STAND_IN_GPU_FILES)} State=UNKNOWN",
             f"PartitionName={partition} Nodes={NODE_NAME} Default=YES MaxTime=INFINITE State=UP",
             "",
         ]
     )
+
+
+def gres_conf_text() -> str:
+    """gres.conf of the stand-in GPUs: slurmd counts a GPU per device file and needs the file
+    to exist; nothing opens it (no cgroup device confinement with task/none)."""
+    lines = ["AutoDetect=off"]
+    lines += [f"NodeName={NODE_NAME} Name=gpu File={path}" for path in STAND_IN_GPU_FILES]
+    return "\n".join(lines) + "\n"
 
 
 def node_hardware(slurmd_c_output: str) -> str:
@@ -243,12 +254,11 @@ def _pid_file(state_dir: Path, name: str) -> Path:
 
 def _spawn(state_dir: Path, name: str, args: list[str], env: Mapping[str, str], **kw) -> int:
     """Start a foreground daemon in its own session; its pid goes to run/{name}.child.pid."""
-    log = open(state_dir / "log" / f"{name}.stdout", "ab")  # noqa: SIM115 (child keeps it)
-    proc = subprocess.Popen(
-        args, env=dict(env), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True, **kw,
-    )
-    log.close()
+    with open(state_dir / "log" / f"{name}.stdout", "ab") as log:  # the child keeps its copy
+        proc = subprocess.Popen(
+            args, env=dict(env), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True, **kw,
+        )
     _pid_file(state_dir, name).write_text(f"{proc.pid}\n")
     return proc.pid
 
@@ -276,6 +286,16 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
     except (OSError, IndexError):
         return False
+
+
+def _runs(pid: int, name: str) -> bool:
+    """True when process `pid` is alive and is the daemon `name` (a stale pid file's number may
+    belong to another process by now)."""
+    try:
+        argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0", 1)[0].decode()
+    except OSError:
+        return False
+    return Path(argv0).name == name and _alive(pid)
 
 
 def _reap(pid: int) -> None:
@@ -307,7 +327,7 @@ def start_cluster(state_dir: Path, partition: str = DEFAULT_PARTITION,
             )
         SYSTEM_CONF.unlink()  # left over from a run that was killed hard
     hardware = node_hardware(_run([_daemon("slurmd"), "-C"], timeout=30).stdout)
-    (state_dir / "gres.conf").write_text(f"NodeName={NODE_NAME} Name=gpu File=/dev/null\n")
+    (state_dir / "gres.conf").write_text(gres_conf_text())
     conf.write_text(
         slurm_conf_text(
             state_dir=state_dir, node_line=hardware, partition=partition,
@@ -373,7 +393,7 @@ def stop_cluster(state_dir: Path, env: Mapping[str, str] | None = None,
         if not pid_file.exists():
             continue
         pid = int(pid_file.read_text())
-        if _alive(pid):
+        if _runs(pid, name):
             stopped.append(name)
             _signal_session(pid, signal.SIGTERM)
             deadline = time.monotonic() + grace

@@ -101,12 +101,19 @@ def store_params(path: str | Path) -> dict:
 
 
 def read_rows(dset: h5py.Dataset, indices: np.ndarray) -> np.ndarray:
-    """Rows ``indices`` (any order, repeats allowed), read in one sorted HDF5 selection."""
+    """Rows ``indices`` (any order, repeats allowed) of a dataset.
+
+    Reads each run of consecutive rows as one slice: h5py's fancy indexing costs ~10 ms per row
+    (measured), a slice costs one chunk read per row.
+    """
     indices = np.asarray(indices, dtype=np.int64)
     unique, inverse = np.unique(indices, return_inverse=True)
     if len(unique) == 0:
         return np.empty((0,) + dset.shape[1:], dtype=dset.dtype)
-    return dset[unique][inverse]
+    breaks = np.flatnonzero(np.diff(unique) != 1) + 1
+    runs = np.split(unique, breaks)
+    data = np.concatenate([dset[int(run[0]) : int(run[-1]) + 1] for run in runs])
+    return data[inverse]
 
 
 # --------------------------------------------------------------------------------------- frames

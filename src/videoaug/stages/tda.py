@@ -245,11 +245,24 @@ def label_text(soft: Tensor, classes: Sequence[str], shown: int = 2) -> str:
     return " + ".join(parts)
 
 
+def gallery_rows(policies: Sequence[str], clips: Tensor, labels_soft: Tensor,
+                 seed: int) -> list[tuple[str, Tensor, Tensor]]:
+    """``(title, clip (3, T, H, W), soft label (C,))`` of clip 0 under each policy (see
+    :func:`visible_example`); the plain clip leads (as the ``none`` row when there is one)."""
+    parsed = [parse_policy(text) for text in policies]
+    rows = [] if any(not p.steps for p in parsed) else [("clip", clips[0], labels_soft[0])]
+    for policy in parsed:
+        augmented, mixed = visible_example(policy, clips, labels_soft, seed)
+        rows.append((policy.text, augmented[0], mixed[0]))
+    return rows
+
+
 def tda_gallery(manifest_path: str | Path, frames_paths: Sequence[str | Path],
                 policies: Sequence[str], params: TdaParams, out: str | Path,
                 frames_shown: int = 4) -> None:
-    """PNG: one row per policy (the plain clip first), ``frames_shown`` evenly spaced frames of
-    the same training clip each, titled with the policy and the resulting soft label."""
+    """PNG: one row per policy (plus the plain clip first when ``none`` is not among them),
+    ``frames_shown`` evenly spaced frames of the same training clip each, titled with the policy
+    and the resulting soft label."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -259,12 +272,8 @@ def tda_gallery(manifest_path: str | Path, frames_paths: Sequence[str | Path],
     classes = list(manifest["classes"])
     clips, labels = gallery_batch(manifest, frames_paths, params)
     soft = torch.nn.functional.one_hot(labels, len(classes)).to(torch.float32)
-    parsed = [parse_policy(text) for text in policies]
-    rows = [("clip", clips[0], soft[0])]
     seed = derive_seed(params.seed, manifest["dataset"], "tda_gallery")
-    for policy in parsed:
-        augmented, mixed = visible_example(policy, clips, soft, seed)
-        rows.append((policy.text, augmented[0], mixed[0]))
+    rows = gallery_rows(policies, clips, soft, seed)
     frame_ids = np.unique(np.linspace(0, clips.shape[2] - 1, frames_shown).round().astype(int))
     fig, axes = plt.subplots(len(rows), len(frame_ids), squeeze=False,
                              figsize=(1.6 * len(frame_ids), 1.75 * len(rows)))

@@ -26,7 +26,8 @@ def _tda_params(args: argparse.Namespace, policy: str):
             raise ConfigError(f"--params is not valid JSON: {err}") from None
     else:
         if not args.config or not args.dataset:
-            raise ConfigError("give either --params JSON or --config FILE [FILE ...] --dataset NAME")
+            raise ConfigError(
+                "give either --params JSON or --config FILE [FILE ...] --dataset NAME")
         values = tda_params(load_config(args.config), args.dataset, policy_slug(policy))
     return TdaParams.from_dict(values)
 

@@ -27,6 +27,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+import h5py
 import numpy as np
 import torch
 from torch import Tensor
@@ -315,6 +316,21 @@ def select_videos(stores: Sequence[FrameStore], *, split: str | None = None,
     return [(s, r) for s, r in pairs if splits[stores[s].video_ids[r]] == split]
 
 
+def read_frame_rows(frames: h5py.Dataset, indices: np.ndarray) -> np.ndarray:
+    """Rows ``indices`` (any order, repeats allowed) of a ``(T, H, W, 3)`` dataset.
+
+    h5py's fancy indexing costs milliseconds per row, so this reads one contiguous slice when the
+    wanted frames are dense (a clip) and one frame at a time when they are spread out (TSN
+    segments); decoded chunks are reused through HDF5's chunk cache.
+    """
+    indices = np.asarray(indices, dtype=np.int64)
+    unique, inverse = np.unique(indices, return_inverse=True)
+    low, high = int(unique[0]), int(unique[-1])
+    if high - low + 1 <= 2 * len(unique):
+        return frames[low:high + 1][unique - low][inverse]
+    return np.stack([frames[int(i)] for i in unique])[inverse]
+
+
 class _FrameVideos(EpochDataset):
     """Common index of the frame-based datasets: which videos, their labels and lengths."""
 
@@ -331,6 +347,10 @@ class _FrameVideos(EpochDataset):
         self.video_ids = [self.stores[s].video_ids[r] for s, r in self.videos]
         self.num_frames = np.array([self.stores[s].num_frames[r] for s, r in self.videos],
                                    dtype=np.int64)
+        # dataset names of the videos, from the store's index table (store contract)
+        names = [[k.decode() if isinstance(k, bytes) else str(k)
+                  for k in store.handle["index"]["key"][()]] for store in self.stores]
+        self.keys = [names[s][r] for s, r in self.videos]
         if len(self.num_frames) and self.num_frames.min() < 1:
             raise ValueError("a selected video has no frames")
         for store in self.stores:
@@ -343,7 +363,8 @@ class _FrameVideos(EpochDataset):
                     rng: np.random.Generator) -> np.ndarray:
         """Frames ``frame_indices`` of video ``index``, one geometry for all: ``(N, H, W, 3)``."""
         store_number, row = self.videos[index]
-        frames = self.stores[store_number].read(row, frame_indices)
+        handle = self.stores[store_number].handle
+        frames = read_frame_rows(handle["videos"][self.keys[index]], frame_indices)
         return frames if self.transform is None else self.transform(frames, rng)
 
 
