@@ -4,7 +4,7 @@ import re
 import shutil
 import subprocess
 
-from tests.workflow.conftest import PROJECT, SNAKEMAKE, copy_project, snakemake
+from tests.workflow.conftest import SNAKEMAKE, copy_project, snakemake
 
 
 def _jobs(dry_run_output: str) -> set[str]:

@@ -91,3 +91,8 @@ def temporal_inputs(wildcards):
 
 
 TEMPORAL_METHOD_RE = r"(ssdi|rnd|tsp|sps)(_noccs|_nohf|_plain)?"
+
+
+def quoted(paths):
+    """Shell-quoted, space-separated paths (an empty list gives an empty string)."""
+    return " ".join(shlex.quote(str(p)) for p in paths)

@@ -10,6 +10,7 @@ rule train_temporal:
         scores="results/scores/{ds}_{method}.npz",
     params:
         p=lambda w: as_json(stage_params.classifier_params(config, w.ds, w.method)),
+        pools=lambda w, input: quoted(input.get("pools", [])),
     log:
         "logs/{ds}/train_temporal/{method}.log",
     benchmark:
@@ -25,7 +26,7 @@ rule train_temporal:
         gpu=res("train_temporal", "gpu"),
     shell:
         "python -m videoaug.cli --threads {threads} train-temporal --params {params.p:q}"
-        " --manifest {input.manifest:q} --ssdi {input.ssdi:q} --pools {input.pools:q}"
+        " --manifest {input.manifest:q} --ssdi {input.ssdi:q} --pools {params.pools}"
         " --out {output.result:q} --scores {output.scores:q} > {log:q} 2>&1"
 
 
