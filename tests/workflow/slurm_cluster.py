@@ -488,7 +488,8 @@ def main(argv: list[str] | None = None) -> int:
         install_packages()
     cluster = start_cluster(args.state_dir, partition=args.partition)
     print(f"SLURM up: partition {cluster.partition}; daemons {dict(cluster.daemon_pids)}")
-    print(f"export SLURM_CONF={conf}")
+    print(f"{SYSTEM_CONF} -> {conf} while it runs; stop: {sys.argv[0]} stop --state-dir "
+          f"{args.state_dir}")
     return 0
 
 

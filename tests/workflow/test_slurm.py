@@ -24,7 +24,14 @@ from pathlib import Path
 import pytest
 
 from tests.workflow.conftest import PROJECT, SNAKEMAKE, copy_project
-from tests.workflow.slurm_cluster import SlurmCluster, SlurmUnavailable, local_slurm
+from tests.workflow.slurm_cluster import (
+    SlurmCluster,
+    SlurmUnavailable,
+    idle_partition,
+    local_slurm,
+    node_hardware,
+    slurm_conf_text,
+)
 
 PRESET = "workflow/presets/ci.yaml"
 SLURM_PROFILE = "workflow/profiles/slurm"
@@ -47,7 +54,10 @@ TEST_CLUSTER_FLAGS = (
 )
 # The Snakemake job id is a number, or a UUID for a group job.
 SUBMITTED = re.compile(r"Job (\S+) has been submitted with SLURM jobid (\d+)")
-RUN_TIMEOUT = 480
+# Hard limit of one Snakemake run (its process group is killed after it). On 2 busy cores the
+# local reference takes about 2 min and the SLURM run 2.5-6 min; the test's own pytest timeout
+# covers the reference run (fixture) plus the SLURM run.
+RUN_TIMEOUT = 720
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,6 +249,7 @@ def reference(tmp_path_factory) -> Reference:
 
 
 @pytest.mark.slurm
+@pytest.mark.timeout(2 * RUN_TIMEOUT + 120)
 def test_dag_through_slurm_equals_local_run(cluster, reference):
     workdir = reference.workdir
     clear_outputs(workdir)
@@ -410,3 +421,24 @@ def test_gpu_rule_is_submitted_with_a_gpu(cluster, tmp_path):
     assert tres == {"train_eval": "gres:gpu:1", "manifest": ""}, tres
     assert (tmp_path / "train_eval.out").read_text().strip() not in ("", "none")
     assert (tmp_path / "manifest.out").read_text().strip() == "none"
+
+
+def test_cluster_helpers_read_slurm_output_and_keep_state_in_one_folder(tmp_path):
+    slurmd_c = "NodeName=vm CPUs=2 Boards=1 SocketsPerBoard=1 RealMemory=24105\nUpTime=0-00:12:41"
+    assert node_hardware(slurmd_c) == "CPUs=2 Boards=1 SocketsPerBoard=1 RealMemory=24105"
+    # sinfo marks the default partition with '*' and unresponsive nodes with a '*' suffix.
+    assert idle_partition("debug*|drain\ngpu|idle\n") == "gpu"
+    assert idle_partition("batch*|mix\n") == "batch"
+    assert idle_partition("batch*|down*\nother|drain\n") is None
+    conf = slurm_conf_text(
+        state_dir=tmp_path, node_line="CPUs=2 RealMemory=1000", partition="p1", ctld_port=7001,
+        slurmd_port=7002, munge_socket=tmp_path / "munge" / "s",
+    )
+    settings = dict(line.split("=", 1) for line in conf.splitlines()
+                    if "=" in line and " " not in line and not line.startswith("#"))
+    paths = {k: v for k, v in settings.items() if k.endswith(("Location", "Dir", "File"))}
+    assert len(paths) == 6 and all(v.startswith(str(tmp_path)) for v in paths.values()), paths
+    assert settings["AccountingStorageType"] == "accounting_storage/none"
+    assert (settings["SlurmctldPort"], settings["SlurmdPort"]) == ("7001", "7002")
+    assert "NodeName=localhost NodeHostname=localhost NodeAddr=127.0.0.1 CPUs=2 " in conf
+    assert "PartitionName=p1 Nodes=localhost Default=YES" in conf
