@@ -82,7 +82,7 @@ def train_class_wgan(
     params: GanParams,
     out: str | Path,
 ) -> dict:
-    from videoaug.gan.training import WGANConfig, _check_resumable, load_checkpoint, train_wgan
+    from videoaug.gan.training import WGANConfig, check_resumable, load_checkpoint, train_wgan
     from videoaug.train.device import resolve_device
 
     label = class_index(manifest_path, class_name)
@@ -108,7 +108,7 @@ def train_class_wgan(
     partial = partial_checkpoint_path(out)
     if partial.exists():
         try:
-            _check_resumable(load_checkpoint(partial), config, partial)
+            check_resumable(load_checkpoint(partial), config, partial)
         except ValueError as err:
             log.warning("not resuming: %s; starting over", err)
             partial.unlink()

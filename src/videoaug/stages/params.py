@@ -8,22 +8,14 @@ when run by hand. One function per stage keeps both paths equal.
 from __future__ import annotations
 
 from videoaug.config import dataset_config
+from videoaug.data.registry import SYNTH_PARAM_KEYS
 
 
 def synth_params(config: dict, dataset: str) -> dict:
     ds = dataset_config(config, dataset)
     if ds["kind"] != "synthetic":
         raise ValueError(f"dataset {dataset!r} is of kind {ds['kind']!r}, not synthetic")
-    keys = {
-        "synth_train_per_class": "train_per_class",
-        "synth_test_per_class": "test_per_class",
-        "frames": "frames",
-        "height": "height",
-        "width": "width",
-        "fps": "fps",
-        "difficulty": "difficulty",
-    }
-    params = {ours: ds[theirs] for theirs, ours in keys.items() if theirs in ds}
+    params = {field: ds[key] for key, field in SYNTH_PARAM_KEYS.items() if key in ds}
     params["seed"] = int(config["seed"])
     return params
 
