@@ -40,18 +40,26 @@ def rank_pool(frames: np.ndarray) -> np.ndarray:
     return out.reshape(frames.shape[1:])
 
 
-def to_uint8(image: np.ndarray) -> np.ndarray:
-    """Per-image min–max to uint8 (a constant image maps to 0)."""
+def to_uint8(image: np.ndarray, *, inplace: bool = False) -> np.ndarray:
+    """Per-image min–max to uint8 (a constant image maps to 0).
+
+    ``inplace=True`` reuses a float32 ``image`` as scratch space (dynamic_image owns its buffer),
+    which saves three passes over the image.
+    """
     low, high = float(image.min()), float(image.max())
     if high - low <= 1e-12:
         return np.zeros(image.shape, dtype=np.uint8)
-    scaled = (image - low) * (255.0 / (high - low))
-    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+    work = image if inplace and image.dtype == np.float32 else image.astype(np.float32)
+    work -= np.float32(low)
+    work *= np.float32(255.0 / (high - low))
+    np.rint(work, out=work)
+    # min-max puts every value in [0, 255] up to float rounding, which rint absorbs
+    return np.clip(work, 0, 255, out=work).astype(np.uint8)
 
 
 def dynamic_image(frames: np.ndarray) -> np.ndarray:
     """Dynamic image of ``frames (T, H, W, 3)`` uint8 → ``(H, W, 3)`` uint8 (per-image min–max)."""
-    return to_uint8(rank_pool(frames))
+    return to_uint8(rank_pool(frames), inplace=True)
 
 
 def sparse_subvideo_indices(
