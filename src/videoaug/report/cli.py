@@ -15,7 +15,7 @@ def cmd_zhang2020(args: argparse.Namespace) -> None:
         with open(args.table2, "w", encoding="utf-8") as fh:
             fh.write(table2_table(args.results_dir, args.datasets))
     if args.fig5:
-        fig5_plot(args.results_dir, args.datasets, args.fig5)
+        fig5_plot(args.results_dir, args.datasets, args.fig5, args.seeds)
 
 
 def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:

@@ -91,8 +91,10 @@ def group_results(paths: Iterable[str | Path]) -> dict[Key, list[dict[str, Any]]
         key = (str(result["dataset"]), canonical_policy(result["policy"]))
         seed_key = (*key, int(result["seed"]))
         if seed_key in seen:
-            raise ValueError(f"{path} and {seen[seed_key]} are both {key[0]} {key[1]!r} with seed "
-                             f"{seed_key[2]}; pass one result per seed")
+            raise ValueError(
+                f"{path} and {seen[seed_key]} are both {key[0]} {key[1]!r} with seed "
+                f"{seed_key[2]}; pass one result per seed"
+            )
         seen[seed_key] = str(path)
         groups.setdefault(key, []).append(result)
     return groups
@@ -113,8 +115,9 @@ def _header(columns: Sequence[str], numeric_from: int) -> list[str]:
     return [_row(columns), _row(align)]
 
 
-def paper_table(table: Mapping[str, Any], groups: Mapping[Key, list], datasets: Sequence[str],
-                decimals: int = 1) -> list[str]:
+def paper_table(
+    table: Mapping[str, Any], groups: Mapping[Key, list], datasets: Sequence[str], decimals: int = 1
+) -> list[str]:
     """Markdown lines of one paper table with our columns per dataset."""
     columns = ["Method", "Policy"] + [f"Paper {c['paper']}" for c in table["columns"]]
     columns += [f"{ds} {c['paper']}" for ds in datasets for c in table["columns"]]
@@ -130,17 +133,23 @@ def paper_table(table: Mapping[str, Any], groups: Mapping[Key, list], datasets: 
                     cells.append(NO_EQUIVALENT)
                     continue
                 found = groups.get((ds, canonical_policy(policy)))
-                cells.append(format_summary(summarize_metric(found, column["ours"]),
-                                            decimals=decimals))
+                cells.append(
+                    format_summary(summarize_metric(found, column["ours"]), decimals=decimals)
+                )
         lines.append(_row(cells))
     return lines + [""]
 
 
-def other_policies_table(paper: Mapping[str, Any], groups: Mapping[Key, list],
-                         datasets: Sequence[str], decimals: int = 1) -> list[str]:
+def other_policies_table(
+    paper: Mapping[str, Any], groups: Mapping[Key, list], datasets: Sequence[str], decimals: int = 1
+) -> list[str]:
     """Our results whose policy is in no paper row (empty list when there are none)."""
-    in_paper = {canonical_policy(row["policy"]) for table in paper["tables"]
-                for row in table["rows"] if row.get("policy")}
+    in_paper = {
+        canonical_policy(row["policy"])
+        for table in paper["tables"]
+        for row in table["rows"]
+        if row.get("policy")
+    }
     extra = sorted({policy for (_, policy) in groups if policy not in in_paper})
     if not extra:
         return []
@@ -151,8 +160,11 @@ def other_policies_table(paper: Mapping[str, Any], groups: Mapping[Key, list],
         cells = [f"`{policy}`"]
         for ds in datasets:
             for metric in ("top1", "top5"):
-                cells.append(format_summary(summarize_metric(groups.get((ds, policy)), metric),
-                                            decimals=decimals))
+                cells.append(
+                    format_summary(
+                        summarize_metric(groups.get((ds, policy)), metric), decimals=decimals
+                    )
+                )
         lines.append(_row(cells))
     return lines + [""]
 
@@ -161,21 +173,28 @@ def our_setting(groups: Mapping[Key, list], datasets: Sequence[str]) -> list[str
     """One line per dataset: backbone, clip, crop, epochs and test clips of our runs."""
     lines = []
     for ds in datasets:
-        configs = [r["config"] for (name, _), results in groups.items() if name == ds
-                   for r in results]
+        configs = [
+            r["config"] for (name, _), results in groups.items() if name == ds for r in results
+        ]
         first = configs[0]
         epochs = sorted({c.get("train", {}).get("epochs") for c in configs}, key=str)
-        seeds = sorted({r["seed"] for (name, _), results in groups.items() if name == ds
-                        for r in results})
+        seeds = sorted(
+            {r["seed"] for (name, _), results in groups.items() if name == ds for r in results}
+        )
         lines.append(
             f"- {ds}: {first['backbone']}, {first['clip_len']} frames every {first['stride']}, "
             f"{first['crop']}x{first['crop']} crops, {first['num_test_clips']} test clips, "
-            f"epochs {', '.join(map(str, epochs))}, seeds {', '.join(map(str, seeds))}")
+            f"epochs {', '.join(map(str, epochs))}, seeds {', '.join(map(str, seeds))}"
+        )
     return lines
 
 
-def build_kim2020_tables(result_paths: Iterable[str | Path], datasets: Sequence[str] | None = None,
-                         paper: Mapping[str, Any] | None = None, decimals: int = 1) -> str:
+def build_kim2020_tables(
+    result_paths: Iterable[str | Path],
+    datasets: Sequence[str] | None = None,
+    paper: Mapping[str, Any] | None = None,
+    decimals: int = 1,
+) -> str:
     """The Markdown report: paper Tables 2-6 with our numbers beside them.
 
     ``datasets`` orders our columns (default: every dataset with results, sorted); datasets
@@ -204,8 +223,9 @@ def build_kim2020_tables(result_paths: Iterable[str | Path], datasets: Sequence[
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_kim2020_tables(result_paths: Iterable[str | Path], out: str | Path,
-                         datasets: Sequence[str] | None = None) -> str:
+def write_kim2020_tables(
+    result_paths: Iterable[str | Path], out: str | Path, datasets: Sequence[str] | None = None
+) -> str:
     """Build the tables and write them atomically to ``out`` (Markdown)."""
     text = build_kim2020_tables(result_paths, datasets)
     out = Path(out)
