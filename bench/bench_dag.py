@@ -35,6 +35,7 @@ def run() -> dict[str, dict]:
         for name in ("Snakefile", "config.yaml"):
             shutil.copy(ROOT / name, work / name)
         shutil.copytree(ROOT / "workflow", work / "workflow")
+        shutil.copytree(ROOT / "envs", work / "envs")  # rules name their conda env file
         shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
         cold = _snakemake(work, "results/synth4_sps.json")
         noop = _snakemake(work, "results/synth4_sps.json")
