@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import peak_rss_mb, row  # noqa: E402
 
 from videoaug.config import load_config  # noqa: E402
-from videoaug.gan.training import WGANConfig, train_wgan  # noqa: E402
+from videoaug.gan.training import train_wgan  # noqa: E402
+from videoaug.stages.gan_stages import GanParams  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,15 +25,8 @@ def run(iterations: int = 20) -> dict[str, dict]:
     gan = load_config([ROOT / "config.yaml"])["gan"]
     torch.set_num_threads(1)  # as the train_wgan rule runs (threads: 1, two classes in parallel)
     images = np.random.default_rng(0).integers(0, 256, size=(100, 112, 144, 3), dtype=np.uint8)
-    config = WGANConfig(
-        loss=gan["loss"],
-        iterations=iterations,
-        batch_size=gan["batch_size"],
-        z_dim=gan["z_dim"],
-        image_size=gan["image_size"],
-        base_channels=gan["base_channels"],
-        n_critic=gan["n_critic"],
-        checkpoint_every=iterations,
+    config = replace(
+        GanParams(**gan).wgan_config(seed=0), iterations=iterations, checkpoint_every=iterations
     )
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import cv2
@@ -40,6 +40,14 @@ class GanParams:
     pool_size: int = 200
     seed: int = 0
     device: str = "auto"
+
+    def wgan_config(self, seed: int):
+        """The training config of one class's WGAN: the fields both dataclasses share, and
+        ``seed`` (each class derives its own)."""
+        from videoaug.gan.training import WGANConfig
+
+        shared = {f.name for f in fields(WGANConfig)} & {f.name for f in fields(self)}
+        return WGANConfig(**{name: getattr(self, name) for name in shared - {"seed"}}, seed=seed)
 
 
 def class_index(manifest_path: str | Path, class_name: str) -> int:
@@ -82,25 +90,12 @@ def train_class_wgan(
     params: GanParams,
     out: str | Path,
 ) -> dict:
-    from videoaug.gan.training import WGANConfig, check_resumable, load_checkpoint, train_wgan
+    from videoaug.gan.training import check_resumable, load_checkpoint, train_wgan
     from videoaug.train.device import resolve_device
 
     label = class_index(manifest_path, class_name)
     images = class_training_images(ssdi_paths, label, params.image_size)
-    config = WGANConfig(
-        loss=params.loss,
-        iterations=params.iterations,
-        batch_size=params.batch_size,
-        z_dim=params.z_dim,
-        image_size=params.image_size,
-        base_channels=params.base_channels,
-        n_critic=params.n_critic,
-        lr=params.lr,
-        gp_lambda=params.gp_lambda,
-        clip_value=params.clip_value,
-        checkpoint_every=params.checkpoint_every,
-        seed=derive_seed(params.seed, "wgan", class_name),
-    )
+    config = params.wgan_config(derive_seed(params.seed, "wgan", class_name))
     device = resolve_device(params.device)
     log.info("WGAN %s: %d real images, %s on %s", class_name, len(images), params.loss, device)
     # Snakemake deletes a failed job's output, so periodic checkpoints go to a side file that
@@ -114,8 +109,12 @@ def train_class_wgan(
             partial.unlink()
     result = train_wgan(images, config, partial, device=device, progress=True, log=log.info)
     os.replace(partial, out)
-    return {"class": class_name, "images": len(images), "iterations": result.iteration,
-            "resumed_from": result.resumed_from}
+    return {
+        "class": class_name,
+        "images": len(images),
+        "iterations": result.iteration,
+        "resumed_from": result.resumed_from,
+    }
 
 
 def partial_checkpoint_path(out: str | Path) -> Path:
