@@ -6,27 +6,31 @@
   ``Image.transform`` in a Python loop over clips, ops and frames). Goal >= 10. Both run on one
   thread (the PIL loop cannot use more); the ratio with torch's default threads is reported too.
   The mean absolute difference of the two outputs (0..255 levels) shows they compute the same
-  thing.
+  thing. Beside it, the same ops in a per-frame OpenCV loop (``augment_references``): the
+  fastest per-frame uint8 kernels on this CPU, i.e. how much room a core leaves above PIL.
 * ``augment_share_of_step``: time of RandAugment-T on the batch divided by (that + one
   forward/backward of torchvision's ``r3d_18(weights=None)`` on the batch). Goal <= 10 %.
 
 Each entry also carries the process's peak RSS (``resource.getrusage``) after it ran.
-Run: ``python bench/bench_augment.py`` (about a minute on 2 CPU cores).
+Run: ``python bench/bench_augment.py`` (about a minute on 2 CPU cores); ``--per-op`` adds a table
+of microseconds per frame for each op (ours, PIL, OpenCV).
 """
 
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from collections.abc import Callable
 
-import numpy as np
+import cv2
 import torch
+from augment_references import OPENCV_OPS, PIL_OPS, opencv_randaugment_t, pil_randaugment_t
 from common import peak_rss_mb, row
-from PIL import Image, ImageEnhance, ImageOps
+from PIL import Image
 
 from videoaug.augment import functional as F
-from videoaug.augment.randaugment_t import RandAugmentT, RandAugmentTParams
+from videoaug.augment.randaugment_t import RandAugmentT
 
 BATCH_SHAPE = (8, 3, 16, 112, 112)
 N_OPS, MAGNITUDE, MODE = 2, 9.0, "temporal+"
@@ -40,69 +44,6 @@ def _median_seconds(run: Callable[[], object], repeats: int) -> float:
         run()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
-
-
-# ----------------------------------------------------------------------------- PIL reference
-
-
-def _enhance(kind: type) -> Callable[[Image.Image, float], Image.Image]:
-    return lambda image, m: kind(image).enhance(max(0.0, 1.0 + F.ENHANCE_MAX_DELTA * m / 30.0))
-
-
-def _affine(coefficients: Callable[[float, int, int], tuple]) -> Callable:
-    def op(image: Image.Image, m: float) -> Image.Image:
-        width, height = image.size
-        data = coefficients(m, width, height)
-        return image.transform(image.size, Image.Transform.AFFINE, data, Image.Resampling.BILINEAR)
-
-    return op
-
-
-def _shear(m: float) -> float:
-    return F.SHEAR_MAX * m / F.MAX_MAGNITUDE
-
-
-def _shift(m: float, size: int) -> float:
-    return F.TRANSLATE_MAX_FRACTION * size * m / F.MAX_MAGNITUDE
-
-
-# Same parameter mapping as videoaug.augment.functional, one PIL call per frame.
-PIL_OPS: dict[str, Callable[[Image.Image, float], Image.Image]] = {
-    "identity": lambda image, m: image,
-    "autocontrast": lambda image, m: ImageOps.autocontrast(image),
-    "equalize": lambda image, m: ImageOps.equalize(image),
-    "rotate": lambda image, m: image.rotate(
-        F.ROTATE_MAX_DEGREES * m / F.MAX_MAGNITUDE, resample=Image.Resampling.BILINEAR
-    ),
-    "solarize": lambda image, m: ImageOps.solarize(image, 256.0 * (1.0 - m / F.MAX_MAGNITUDE)),
-    "posterize": lambda image, m: ImageOps.posterize(
-        image, int(min(8, max(1, round(8 - F.POSTERIZE_MAX_BITS_REMOVED * m / F.MAX_MAGNITUDE))))
-    ),
-    "color": _enhance(ImageEnhance.Color),
-    "contrast": _enhance(ImageEnhance.Contrast),
-    "brightness": _enhance(ImageEnhance.Brightness),
-    "sharpness": _enhance(ImageEnhance.Sharpness),
-    # PIL's affine data maps output (x, y) to input; shear about the centre like ours.
-    "shear_x": _affine(lambda m, w, h: (1, _shear(m), -_shear(m) * h / 2, 0, 1, 0)),
-    "shear_y": _affine(lambda m, w, h: (1, 0, 0, _shear(m), 1, -_shear(m) * w / 2)),
-    "translate_x": _affine(lambda m, w, h: (1, 0, -_shift(m, w), 0, 1, 0)),
-    "translate_y": _affine(lambda m, w, h: (1, 0, 0, 0, 1, -_shift(m, h))),
-}
-
-
-def pil_randaugment_t(clips: torch.Tensor, params: RandAugmentTParams) -> torch.Tensor:
-    """The same RandAugment-T ops, frame by frame with PIL: ``(B, C, T, H, W)`` uint8 in/out."""
-    frames = clips.permute(0, 2, 3, 4, 1).numpy()  # (B, T, H, W, C)
-    op_indices = params.op_indices.tolist()
-    magnitudes = params.magnitudes.tolist()
-    out = np.empty_like(frames)
-    for b, clip in enumerate(frames):
-        for t, frame in enumerate(clip):
-            image = Image.fromarray(frame)
-            for slot, op_index in enumerate(op_indices[b]):
-                image = PIL_OPS[F.OP_NAMES[op_index]](image, magnitudes[b][slot][t])
-            out[b, t] = np.asarray(image)
-    return torch.from_numpy(out).permute(0, 4, 1, 2, 3).contiguous()
 
 
 def _test_batch() -> torch.Tensor:
@@ -121,50 +62,87 @@ def _test_batch() -> torch.Tensor:
 # ----------------------------------------------------------------------------- benchmarks
 
 
-def _alternating_rates(clips: torch.Tensor, augment: RandAugmentT, rounds: int) -> tuple:
-    """Median clips/s of (ours, PIL), alternating the two on the same fresh draws so that both
-    see the same machine load; ours includes drawing its parameters."""
+def _alternating_rates(clips: torch.Tensor, augment: RandAugmentT, rounds: int) -> dict:
+    """Median clips/s of ours, the PIL loop and the OpenCV loop, run in turn on the same fresh
+    draws so that all three see the same machine load; ours includes drawing its parameters."""
     generator = torch.Generator().manual_seed(SEED)
-    ours_times, pil_times = [], []
+    times: dict[str, list[float]] = {"ours": [], "pil": [], "opencv": []}
     for _ in range(rounds):
         start = time.perf_counter()
         params = augment.make_params(clips.shape, generator)
         augment.apply(clips, params)
-        ours_times.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        pil_randaugment_t(clips, params)
-        pil_times.append(time.perf_counter() - start)
-    batch = clips.shape[0]
-    return batch / statistics.median(ours_times), batch / statistics.median(pil_times)
+        times["ours"].append(time.perf_counter() - start)
+        for name, reference in (("pil", pil_randaugment_t), ("opencv", opencv_randaugment_t)):
+            start = time.perf_counter()
+            reference(clips, params)
+            times[name].append(time.perf_counter() - start)
+    return {name: clips.shape[0] / statistics.median(values) for name, values in times.items()}
 
 
 def bench_augment_vs_pil_loop(clips: torch.Tensor, rounds: int = 5) -> dict:
-    """Ratio measured with torch on one thread, like the PIL loop (per-core throughput); the
-    ratio with torch's default thread count is reported beside it."""
+    """Ratio measured with torch and OpenCV on one thread, like the PIL loop (per-core
+    throughput); the ratio with torch's default thread count is reported beside it, and so is
+    the OpenCV per-frame loop's ratio to PIL (how far the best per-frame C kernels here go)."""
     augment = RandAugmentT(N_OPS, MAGNITUDE, MODE)
     params = augment.make_params(clips.shape, torch.Generator().manual_seed(SEED))
-    ours = augment.apply(clips, params)
-    theirs = pil_randaugment_t(clips, params)
-    mean_abs_diff = float((ours.float() - theirs.float()).abs().mean())
+    ours = augment.apply(clips, params).float()
+    theirs = pil_randaugment_t(clips, params).float()
+    opencv = opencv_randaugment_t(clips, params).float()
 
     threads = torch.get_num_threads()
-    ours_all, pil_all = _alternating_rates(clips, augment, rounds)
+    all_threads = _alternating_rates(clips, augment, rounds)
     torch.set_num_threads(1)
+    cv2_threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
     try:
-        ours_rate, pil_rate = _alternating_rates(clips, augment, rounds)
+        rates = _alternating_rates(clips, augment, rounds)
     finally:
         torch.set_num_threads(threads)
-    ratio = ours_rate / pil_rate
+        cv2.setNumThreads(cv2_threads)
+    ratio = rates["ours"] / rates["pil"]
     return row(
         ratio,
         ">= 10",
         ratio >= 10.0,
-        ours_clips_per_s=round(ours_rate, 2),
-        pil_clips_per_s=round(pil_rate, 2),
-        **{f"ratio_with_{threads}_threads": round(ours_all / pil_all, 3)},
-        mean_abs_diff_vs_pil=round(mean_abs_diff, 3),
+        ours_clips_per_s=round(rates["ours"], 2),
+        pil_clips_per_s=round(rates["pil"], 2),
+        opencv_clips_per_s=round(rates["opencv"], 2),
+        opencv_vs_pil=round(rates["opencv"] / rates["pil"], 3),
+        **{f"ratio_with_{threads}_threads": round(all_threads["ours"] / all_threads["pil"], 3)},
+        mean_abs_diff_vs_pil=round(float((ours - theirs).abs().mean()), 3),
+        opencv_mean_abs_diff_vs_pil=round(float((opencv - theirs).abs().mean()), 3),
         peak_rss_mb=round(peak_rss_mb(), 1),
     )
+
+
+def per_op_table(clips: torch.Tensor, magnitude: float = MAGNITUDE) -> list[tuple[str, ...]]:
+    """Per op, on one thread: microseconds per frame of ours (the whole batch in one call, per
+    frame), PIL and OpenCV (one call per frame), and the two ratios to PIL."""
+    torch.set_num_threads(1)
+    cv2.setNumThreads(1)
+    frames_chw = clips.permute(0, 2, 1, 3, 4).reshape(-1, *clips.shape[1:2], *clips.shape[3:])
+    frames_hwc = [frame.permute(1, 2, 0).contiguous().numpy() for frame in frames_chw]
+    images = [Image.fromarray(frame) for frame in frames_hwc]
+    count = len(frames_hwc)
+    lines = [("op", "ours us/frame", "PIL us/frame", "OpenCV us/frame", "PIL/ours", "PIL/OpenCV")]
+    for name in F.OP_NAMES:
+        ours = _median_seconds(lambda name=name: F.apply_op(name, clips, magnitude), 5) / count
+        pil = _median_seconds(lambda name=name: [PIL_OPS[name](i, magnitude) for i in images], 3)
+        opencv = _median_seconds(
+            lambda name=name: [OPENCV_OPS[name](f, magnitude) for f in frames_hwc], 3
+        )
+        pil, opencv = pil / count, opencv / count
+        lines.append(
+            (
+                name,
+                f"{ours * 1e6:.1f}",
+                f"{pil * 1e6:.1f}",
+                f"{opencv * 1e6:.1f}",
+                f"{pil / ours:.2f}",
+                f"{pil / opencv:.2f}",
+            )
+        )
+    return lines
 
 
 def bench_augment_share_of_step(clips: torch.Tensor) -> dict:
@@ -224,3 +202,6 @@ def _print_table(results: dict[str, dict]) -> None:
 if __name__ == "__main__":
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {BATCH_SHAPE}")
     _print_table(run())
+    if "--per-op" in sys.argv:
+        for line in per_op_table(_test_batch()):
+            print("".join(f"{cell:>16}" for cell in line))
