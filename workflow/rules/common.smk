@@ -4,6 +4,7 @@ from pathlib import Path
 
 from videoaug.config import canonical_json, dataset_config
 from videoaug.data.registry import dataset_class_names
+from videoaug.resources import rule_resource
 from videoaug.stages import params as stage_params
 
 CACHE = config["cache_dir"]
@@ -43,13 +44,8 @@ def shard_ids(ds):
 
 
 def res(rule_name, key):
-    """Resource `key` of a rule from config.resources, falling back to resources.default."""
-    table = config["resources"]
-    value = table.get(rule_name, {}).get(key)
-    if value is None:
-        value = table.get("default", {}).get(key)
-    defaults = {"threads": 1, "mem_mb": 2000, "runtime": 30, "gpu": 0}
-    return defaults[key] if value is None else value
+    """Resource `key` of a rule from config.resources (videoaug.resources.rule_resource)."""
+    return rule_resource(config, rule_name, key)
 
 
 def as_json(value):
