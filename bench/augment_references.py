@@ -78,28 +78,30 @@ PIL_OPS: dict[str, Callable[[Image.Image, float], Image.Image]] = {
 """Op name -> ``(PIL image, magnitude) -> PIL image``, one call per frame."""
 
 
-def _per_frame_loop(clips: torch.Tensor, frame_fn: Callable) -> torch.Tensor:
-    """Run ``frame_fn(frame (H, W, C) uint8, b, t) -> (H, W, C)`` over every frame."""
+def _per_frame_loop(
+    clips: torch.Tensor,
+    params: RandAugmentTParams,
+    ops: dict[str, Callable],
+    to_image: Callable[[np.ndarray], object],
+    to_array: Callable[[object], np.ndarray],
+) -> torch.Tensor:
+    """Apply the drawn ops with ``ops`` one frame ``(H, W, C)`` at a time, in the drawn order."""
+    op_indices = params.op_indices.tolist()
+    magnitudes = params.magnitudes.tolist()
     frames = clips.permute(0, 2, 3, 4, 1).numpy()  # (B, T, H, W, C)
     out = np.empty_like(frames)
     for b, clip in enumerate(frames):
         for t, frame in enumerate(clip):
-            out[b, t] = frame_fn(frame, b, t)
+            image = to_image(frame)
+            for slot, op_index in enumerate(op_indices[b]):
+                image = ops[F.OP_NAMES[op_index]](image, magnitudes[b][slot][t])
+            out[b, t] = to_array(image)
     return torch.from_numpy(out).permute(0, 4, 1, 2, 3).contiguous()
 
 
 def pil_randaugment_t(clips: torch.Tensor, params: RandAugmentTParams) -> torch.Tensor:
     """The drawn RandAugment-T ops, frame by frame with PIL: ``(B, C, T, H, W)`` uint8 in/out."""
-    op_indices = params.op_indices.tolist()
-    magnitudes = params.magnitudes.tolist()
-
-    def frame_fn(frame: np.ndarray, b: int, t: int) -> np.ndarray:
-        image = Image.fromarray(frame)
-        for slot, op_index in enumerate(op_indices[b]):
-            image = PIL_OPS[F.OP_NAMES[op_index]](image, magnitudes[b][slot][t])
-        return np.asarray(image)
-
-    return _per_frame_loop(clips, frame_fn)
+    return _per_frame_loop(clips, params, PIL_OPS, Image.fromarray, np.asarray)
 
 
 # ----------------------------------------------------------------------------- OpenCV
@@ -202,13 +204,4 @@ OPENCV_OPS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
 
 def opencv_randaugment_t(clips: torch.Tensor, params: RandAugmentTParams) -> torch.Tensor:
     """The drawn RandAugment-T ops, frame by frame with OpenCV: ``(B, C, T, H, W)`` uint8."""
-    op_indices = params.op_indices.tolist()
-    magnitudes = params.magnitudes.tolist()
-
-    def frame_fn(frame: np.ndarray, b: int, t: int) -> np.ndarray:
-        image = np.ascontiguousarray(frame)
-        for slot, op_index in enumerate(op_indices[b]):
-            image = OPENCV_OPS[F.OP_NAMES[op_index]](image, magnitudes[b][slot][t])
-        return image
-
-    return _per_frame_loop(clips, frame_fn)
+    return _per_frame_loop(clips, params, OPENCV_OPS, np.ascontiguousarray, np.asarray)
