@@ -55,6 +55,7 @@ localrules:
     fuse,
     report_zhang2020,
     report_zhang2020_table2,
+    report_zhang2020_table3,
     kim2020_tables,
 
 

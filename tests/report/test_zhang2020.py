@@ -1,9 +1,12 @@
 import json
+import statistics
 
 import pytest
 
+from videoaug.cli import main as cli_main
+from videoaug.data.subsets import HMDB4_CLASSES, UCF4_CLASSES
 from videoaug.report.tables import mean_std
-from videoaug.report.zhang2020 import fig4_table, fig5_plot, table2_table
+from videoaug.report.zhang2020 import fig4_table, fig5_plot, table2_table, table3_table
 
 
 def _write(path, top1, history=()):
@@ -46,3 +49,94 @@ def test_fig5_plot_writes_png(tmp_path):
     out = tmp_path / "fig5.png"
     fig5_plot(tmp_path, ["d"], out)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 5000
+
+
+# ---------------------------------------------------------------------------- Table 3 (imbalance)
+LIMITED = {"ucf101imb": list(UCF4_CLASSES), "hmdb51imb": list(HMDB4_CLASSES)}
+
+
+def _write_imbalanced(path, top1, per_class):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"metrics": {"top1": top1, "per_class": per_class}, "history": []}))
+
+
+def _table_cells(text, row_name):
+    """Header and the cells of the row ``row_name`` of the Markdown table, as a dict."""
+    lines = [line for line in text.splitlines() if line.startswith("| ")]
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in lines[1:]]
+    (row,) = [r for r in rows if r[0] == row_name]
+    return dict(zip(header, row, strict=True))
+
+
+def test_table3_numbers_against_independent_computation(tmp_path):
+    limited = dict(zip(UCF4_CLASSES, (0.5, 0.25, 1.0, 0.6), strict=True))
+    others = {"ApplyEyeMakeup": 0.9, "Archery": 0.95}  # would change the mean if counted
+    _write_imbalanced(tmp_path / "ucf101imb_sps.json", 0.7312, {**others, **limited})
+    text = table3_table(tmp_path, LIMITED)
+    row = _table_cells(text, "SS.+SP.")
+    expected_limited = 100 * statistics.mean([0.5, 0.25, 1.0, 0.6])
+    assert row["ucf101imb top-1"] == "73.12"
+    assert row["ucf101imb 4 limited classes"] == f"{expected_limited:.2f}" == "58.75"
+    assert row["our method"] == "sps"
+    assert text.startswith("# Zhang et al. 2020, Table 3:")
+
+
+def test_table3_paper_numbers_and_missing_results(tmp_path):
+    text = table3_table(tmp_path, LIMITED)
+    sps = _table_cells(text, "SS.+SP.")
+    assert (sps["paper UCF101*"], sps["paper UCF4*"]) == ("74.40", "66.60")
+    assert (sps["paper HMDB51*"], sps["paper HMDB4*"]) == ("42.50", "14.60")
+    assert sps["ucf101imb top-1"] == sps["hmdb51imb 4 limited classes"] == "–"
+    fused = _table_cells(text, "SSDI+RGB")
+    assert fused["our method"] == "ssdi_fused"
+    assert (fused["paper HMDB51*"], fused["paper HMDB4*"]) == ("59.70", "–")
+    assert [r for r in text.splitlines() if r.startswith("| SS")][0].startswith("| SSDI |")
+    assert "GolfSwing, Shotput, Skiing, YoYo" in text  # the limited classes are named
+
+
+def test_table3_dataset_unknown_to_the_paper(tmp_path):
+    _write_imbalanced(tmp_path / "mine_ssdi.json", 0.5, {"a": 0.2, "b": 0.4, "c": 1.0})
+    text = table3_table(tmp_path, {"mine": ["a", "b"]})
+    row = _table_cells(text, "SSDI")
+    assert row["mine top-1"] == "50.00" and row["mine 2 limited classes"] == "30.00"
+    assert text.splitlines()[2].count("paper (none)") == 2
+    assert "73.80" not in text  # no UCF101* number next to someone else's dataset
+
+
+def test_table3_names_file_and_class_without_recall(tmp_path):
+    per_class = {c: 0.5 for c in HMDB4_CLASSES if c != "flic_flac"}
+    _write_imbalanced(tmp_path / "hmdb51imb_ssdi.json", 0.4, per_class)
+    with pytest.raises(ValueError, match=r"hmdb51imb_ssdi\.json.*'flic_flac'"):
+        table3_table(tmp_path, LIMITED)
+    with pytest.raises(ValueError, match="datasets.mine.train_limit_classes"):
+        table3_table(tmp_path, {"mine": []})
+
+
+def test_report_cli_writes_table3(tmp_path):
+    limited = dict(zip(HMDB4_CLASSES, (0.1, 0.2, 0.3, 0.0), strict=True))
+    _write_imbalanced(tmp_path / "hmdb51imb_sps_fused.json", 0.6, limited)
+    out = tmp_path / "tables" / "zhang2020_table3.md"
+    args = ["report-zhang2020", "--results-dir", str(tmp_path), "--table3", str(out)]
+    assert cli_main([*args, "--limited-classes", json.dumps(LIMITED)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert text == table3_table(tmp_path, LIMITED)
+    assert _table_cells(text, "SS.+SP.+RGB")["hmdb51imb 4 limited classes"] == "15.00"
+    assert cli_main([*args, "--datasets", "ucf4", "--limited-classes", "{}"]) == 0
+    assert "ucf101imb" not in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ([], "--table3 needs --limited-classes"),
+        (["--limited-classes", "[1"], "not valid JSON"),
+        (["--limited-classes", '{"a": "GolfSwing"}'], "list of class names"),
+        (["--limited-classes", "{}", "--fig4", "f.md"], "--fig4 need --datasets"),
+    ],
+)
+def test_report_cli_rejects_bad_table3_arguments(tmp_path, capsys, extra, message):
+    out = tmp_path / "t3.md"
+    args = ["report-zhang2020", "--results-dir", str(tmp_path), "--table3", str(out), *extra]
+    assert cli_main(args) == 1
+    assert message in capsys.readouterr().err and not out.exists()

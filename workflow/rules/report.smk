@@ -2,6 +2,7 @@
 
 ZHANG_METHODS = ["ssdi", "rnd", "tsp", "sps"]
 ZHANG_TABLE2_METHODS = ["ssdi_nohf", "ssdi_noccs", "sps_plain", "sps_noccs", "sps_nohf", "ssdi", "sps"]
+ZHANG_TABLE3_METHODS = ["ssdi", "sps", "ssdi_fused", "sps_fused"]
 
 
 rule report_zhang2020:
@@ -52,3 +53,34 @@ rule report_zhang2020_table2:
     shell:
         "python -m videoaug.cli report-zhang2020 --datasets {params.datasets}"
         " --table2 {output:q} > {log:q} 2>&1"
+
+
+rule report_zhang2020_table3:
+    input:
+        expand(
+            "results/{ds}_{method}.json",
+            ds=config["report"]["imbalance_datasets"],
+            method=ZHANG_TABLE3_METHODS,
+        ),
+    output:
+        report("results/tables/zhang2020_table3.md", category="Paper tables"),
+    params:
+        # dataset -> classes cut to few training videos; an empty list fails in the job with a message
+        limited_classes=as_json(
+            {
+                ds: ds_cfg(ds).get("train_limit_classes") or []
+                for ds in config["report"]["imbalance_datasets"]
+            }
+        ),
+    log:
+        "logs/report/zhang2020_table3.log",
+    conda:
+        ENV_CORE
+    threads: 1
+    resources:
+        mem_mb=res("report", "mem_mb"),
+        runtime=res("report", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli report-zhang2020 --limited-classes {params.limited_classes:q}"
+        " --table3 {output:q} > {log:q} 2>&1"

@@ -1,8 +1,10 @@
-"""Zhang et al. 2020 from cache: Figure 4 (four methods), Table 2 (CCS/HF/GAN), Figure 5 (accuracy
-against the number of generated images). Our numbers beside the paper's."""
+"""Zhang et al. 2020 from cache: Figure 4 (four methods), Table 2 (CCS/HF/GAN), Table 3 (sample
+imbalance), Figure 5 (accuracy against the number of generated images). Our numbers beside the
+paper's."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from videoaug.report.tables import (
@@ -77,6 +79,74 @@ def table2_table(results_dir: str | Path, datasets: list[str]) -> str:
         + markdown_table(header, rows)
         + "\nCCS = corner cropping with scale jittering, HF = horizontal flip, GAN = SPS-selected "
         "generated images. Top-1 accuracy (%).\n"
+    )
+
+
+def limited_recall_percent(
+    result: dict | None, classes: Sequence[str], source: str | Path
+) -> float | None:
+    """Mean per-class recall (%) over ``classes``: the paper's accuracy on the 4 classes cut to 20
+    training videos ("UCF4*", "HMDB4*" of Zhang et al. 2020, Table 3). ``None`` without a result;
+    ``source`` (the result file) names the culprit when a class has no recall."""
+    if result is None:
+        return None
+    per_class = result.get("metrics", {}).get("per_class") or {}
+    for cls in classes:
+        if cls not in per_class:
+            raise ValueError(
+                f"{source}: metrics.per_class has no recall for limited class {cls!r} "
+                f"({len(per_class)} classes recorded); check train_limit_classes or rebuild it"
+            )
+    return 100.0 * sum(float(per_class[cls]) for cls in classes) / len(classes)
+
+
+def _table3_header(ds: str, paper_columns: Sequence[str | None], n_limited: int) -> list[str]:
+    overall, limited = (f"paper {col}" if col else "paper (none)" for col in paper_columns)
+    return [overall, f"{ds} top-1", limited, f"{ds} {n_limited} limited classes"]
+
+
+def _paper_value(row: Mapping, column: str | None) -> float | None:
+    return None if column is None else row.get(column)
+
+
+def table3_table(results_dir: str | Path, limited_classes: Mapping[str, Sequence[str]]) -> str:
+    """Sample imbalance (Zhang et al. 2020, Table 3): per imbalanced dataset, overall top-1 (%) and
+    mean recall (%) over its limited classes, the paper's number before ours. ``limited_classes``
+    maps each dataset to the classes cut to few training videos (``train_limit_classes``);
+    datasets the paper does not have get "–" as paper numbers."""
+    results_dir = Path(results_dir)
+    paper = load_paper_numbers("zhang2020")["table3"]
+    for ds, classes in limited_classes.items():
+        if not classes:
+            raise ValueError(
+                f"no limited classes for {ds!r}: set datasets.{ds}.train_limit_classes"
+            )
+    columns = {ds: paper["columns"].get(ds, (None, None)) for ds in limited_classes}
+    header = ["row", "our method"]
+    for ds, classes in limited_classes.items():
+        header += _table3_header(ds, columns[ds], len(classes))
+    rows = []
+    for row in paper["rows"]:
+        cells = [row["name"], row["method"]]
+        for ds, classes in limited_classes.items():
+            path = results_dir / f"{ds}_{row['method']}.json"
+            result = load_result(path)
+            overall_col, limited_col = columns[ds]
+            cells += [
+                fmt(_paper_value(row, overall_col)),
+                fmt(top1_percent(result)),
+                fmt(_paper_value(row, limited_col)),
+                fmt(limited_recall_percent(result, classes, path)),
+            ]
+        rows.append(cells)
+    limited_text = "; ".join(f"{ds}: {', '.join(cls)}" for ds, cls in limited_classes.items())
+    return (
+        f"# Zhang et al. 2020, Table 3: {paper['caption']}\n\n"
+        + markdown_table(header, rows)
+        + "\nTop-1 accuracy (%) on all test videos; 'limited classes' = mean recall (%) over the "
+        f"classes cut to few training videos ({limited_text or 'no dataset'}). "
+        "'–' = no result yet, or no number in the paper (no 4-class numbers for the fused rows, "
+        "none for datasets the paper does not have).\n"
     )
 
 
