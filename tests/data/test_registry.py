@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import shutil
-import sys
-import types
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from videoaug.data import synthetic
 from videoaug.data.folder import read_folder
 from videoaug.data.hmdb51 import read_hmdb51
 from videoaug.data.records import DatasetError
@@ -84,32 +81,10 @@ def test_incomplete_root_through_registry(ucf_tree):
         load_records("ucf101", {"kind": "ucf101", "root": str(ucf_tree.root)}, seed=0)
 
 
-@dataclass(frozen=True)
-class _FallbackSynthParams:
-    """The contract of videoaug.data.synthetic.SynthParams, used if that module is absent."""
-
-    train_per_class: int = 20
-    test_per_class: int = 10
-    frames: int = 48
-    height: int = 112
-    width: int = 144
-    fps: int = 25
-    seed: int = 0
-    difficulty: float = 1.0
-
-
 @pytest.fixture
 def fake_synthetic(monkeypatch, tiny_videos):
-    """The synthetic module with ``generate_synth4`` replaced by a fast writer of a tiny tree.
-
-    Uses the real ``SynthParams`` when the module exists (so its field names are checked).
-    """
-    try:
-        module = importlib.import_module("videoaug.data.synthetic")
-    except ImportError:
-        module = types.ModuleType("videoaug.data.synthetic")
-        module.SynthParams = _FallbackSynthParams
-        monkeypatch.setitem(sys.modules, "videoaug.data.synthetic", module)
+    """The synthetic module with ``generate_synth4`` replaced by a fast writer of a tiny tree
+    (the real ``SynthParams`` reaches it, so its field names are checked)."""
     calls = []
 
     def generate(root, params, progress=True):
@@ -134,7 +109,7 @@ def fake_synthetic(monkeypatch, tiny_videos):
         (root / "testlist01.txt").write_text("".join(test))
         return root
 
-    monkeypatch.setattr(module, "generate_synth4", generate, raising=False)
+    monkeypatch.setattr(synthetic, "generate_synth4", generate)
     return calls
 
 
