@@ -8,6 +8,7 @@ import logging
 import os
 import platform
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,39 @@ def write_json(path: str | Path, data: Any) -> None:
         json.dump(data, fh, indent=1, sort_keys=True)
         fh.write("\n")
     os.replace(tmp, path)
+
+
+def result_record(
+    *,
+    dataset: str,
+    method: str,
+    metrics: dict,
+    history: list,
+    counts: dict,
+    config: dict,
+    inputs: Iterable[str | Path],
+    seed: int | None,
+    started: float,
+    **extra: Any,
+) -> dict:
+    """The keys every ``results/*.json`` has (README "Reading results"), plus ``extra``.
+
+    Adds the sha256 of every input, the package versions and the wall time since ``started``
+    (a ``time.time()`` value).
+    """
+    return {
+        "dataset": dataset,
+        "method": method,
+        "metrics": metrics,
+        "history": history,
+        "counts": counts,
+        "config": config,
+        "inputs": input_hashes(inputs),
+        "versions": versions(),
+        "seed": seed,
+        "wall_seconds": round(time.time() - started, 2),
+        **extra,
+    }
 
 
 def read_json(path: str | Path) -> Any:

@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from tests.result_contract import RESULT_KEYS
 from videoaug.io.store import ImageStoreWriter, atomic_store
 from videoaug.stages.params import split_temporal_method
 from videoaug.stages.sps import (
@@ -164,20 +165,7 @@ def test_train_temporal_contract_and_determinism(tmp_path):
         out, scores = tmp_path / f"{run}.json", tmp_path / f"{run}.npz"
         results.append(train_temporal(manifest, ssdi, pools, _params("sps"), out, scores))
     result = json.loads((tmp_path / "a.json").read_text())
-    for key in (
-        "dataset",
-        "method",
-        "metrics",
-        "history",
-        "counts",
-        "config",
-        "inputs",
-        "versions",
-        "seed",
-        "wall_seconds",
-        "selection",
-    ):
-        assert key in result, key
+    assert RESULT_KEYS | {"selection"} <= set(result), set(result)
     assert set(result["metrics"]) >= {"top1", "top5", "per_class", "confusion"}
     assert set(result["metrics"]["per_class"]) == {"Dark", "Bright"}
     assert result["counts"] == {

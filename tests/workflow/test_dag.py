@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 
+from tests.result_contract import RESULT_KEYS
 from tests.workflow.conftest import SNAKEMAKE, copy_project, snakemake
 
 
@@ -110,19 +111,7 @@ def test_dry_run_against_fake_ucf_root(tmp_path, tiny_video):
 
 def test_sps_result_contract(built_project):
     result = json.loads((built_project / "results" / "synth4_sps.json").read_text())
-    for key in (
-        "dataset",
-        "method",
-        "metrics",
-        "history",
-        "counts",
-        "config",
-        "inputs",
-        "versions",
-        "seed",
-        "wall_seconds",
-    ):
-        assert key in result, key
+    assert RESULT_KEYS <= set(result), set(result)
     assert result["dataset"] == "synth4" and result["method"] == "sps"
     assert set(result["metrics"]) >= {"top1", "top5", "per_class", "confusion"}
     assert result["counts"]["train_generated"] > 0

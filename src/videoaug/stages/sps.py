@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from videoaug.models.factory import build_model
-from videoaug.provenance import input_hashes, read_json, versions, write_json
+from videoaug.provenance import read_json, result_record, write_json
 from videoaug.seeding import derive_seed, numpy_rng
 from videoaug.selection import label_losses, mark_added, select, selection_epochs, sps_margin
 from videoaug.train.datasets import ConcatSamples, ImageSamples, ImageViews, SegmentFrames
@@ -171,19 +171,18 @@ def _result(
     started: float,
     extra: dict,
 ) -> dict:
-    return {
-        "dataset": manifest["dataset"],
-        "method": params.method,
-        "metrics": _metrics_lists(metrics, manifest["classes"]),
-        "history": history,
-        "counts": counts,
-        "config": asdict(params),
-        "inputs": input_hashes(inputs),
-        "versions": versions(),
-        "seed": params.seed,
-        "wall_seconds": round(time.time() - started, 2),
+    return result_record(
+        dataset=manifest["dataset"],
+        method=params.method,
+        metrics=_metrics_lists(metrics, manifest["classes"]),
+        history=history,
+        counts=counts,
+        config=asdict(params),
+        inputs=inputs,
+        seed=params.seed,
+        started=started,
         **extra,
-    }
+    )
 
 
 def train_temporal(
@@ -393,17 +392,16 @@ def fuse(
     first = read_json(result_paths[0])
     classes = list(first["metrics"]["per_class"])
     metrics = _metrics_lists(metrics_from_probs(fused, labels, len(classes)), classes)
-    result = {
-        "dataset": first["dataset"],
-        "method": method,
-        "metrics": metrics,
-        "history": [],
-        "counts": {"streams": len(streams), "test_videos": len(ids)},
-        "config": {"weights": list(weights), "streams": [str(p) for p in result_paths]},
-        "inputs": input_hashes([*result_paths, *score_paths]),
-        "versions": versions(),
-        "seed": first.get("seed"),
-        "wall_seconds": round(time.time() - started, 2),
-    }
+    result = result_record(
+        dataset=first["dataset"],
+        method=method,
+        metrics=metrics,
+        history=[],
+        counts={"streams": len(streams), "test_videos": len(ids)},
+        config={"weights": list(weights), "streams": [str(p) for p in result_paths]},
+        inputs=[*result_paths, *score_paths],
+        seed=first.get("seed"),
+        started=started,
+    )
     write_json(out, result)
     return result

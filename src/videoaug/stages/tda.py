@@ -30,7 +30,7 @@ from torch import Tensor
 
 from videoaug.augment.policy import Policy, parse_policy
 from videoaug.models.factory import build_model, model_input_kind
-from videoaug.provenance import input_hashes, read_json, versions, write_json
+from videoaug.provenance import read_json, result_record, write_json
 from videoaug.seeding import derive_seed, torch_generator
 from videoaug.train.datasets import ClipSamples
 from videoaug.train.evaluate import metrics_from_probs, view_probs
@@ -164,31 +164,30 @@ def train_tda(manifest_path: str | Path, frames_paths: Sequence[str | Path], par
                                   num_workers=config.num_workers)
     metrics = metrics_from_probs(probs, labels, len(classes))
     metrics["per_class"] = dict(zip(classes, metrics["per_class"], strict=True))
-    result = {
-        "dataset": manifest["dataset"],
-        "method": f"tda_{policy.slug}",
-        "policy": policy.text,
-        "metrics": metrics,
-        "history": history,
-        "counts": {
+    result = result_record(
+        dataset=manifest["dataset"],
+        method=f"tda_{policy.slug}",
+        metrics=metrics,
+        history=history,
+        counts={
             "train_real": len(train),
             "train_generated": 0,
             "test_videos": len(test),
             "test_clips_per_video": params.num_test_clips,
             "classes": len(classes),
         },
-        "config": asdict(params),
-        "inputs": input_hashes([manifest_path, *frames_paths]),
-        "versions": versions(),
-        "seed": params.seed,
-        "model": {
+        config=asdict(params),
+        inputs=[manifest_path, *frames_paths],
+        seed=params.seed,
+        started=started,
+        policy=policy.text,
+        model={
             "backbone": params.backbone,
             "parameters": int(sum(p.numel() for p in trainer.model.parameters())),
             "init": getattr(model, "init_report", None),
         },
-        "device": str(trainer.device),
-        "wall_seconds": round(time.time() - started, 2),
-    }
+        device=str(trainer.device),
+    )
     write_json(out, result)
     log.info("%s tda %s: top-1 %.4f top-5 %.4f (%.0f s)", manifest["dataset"], policy.text,
              metrics["top1"], metrics["top5"], result["wall_seconds"])

@@ -1,0 +1,31 @@
+"""result_record: the shared keys of every result, hashes of the inputs, extras kept."""
+
+import hashlib
+import time
+
+from tests.result_contract import RESULT_KEYS
+from videoaug import __version__
+from videoaug.provenance import result_record
+
+
+def test_result_record_has_the_contract_and_extras(tmp_path):
+    data = tmp_path / "input.bin"
+    data.write_bytes(b"frames")
+    started = time.time() - 2.0
+    result = result_record(
+        dataset="synth4",
+        method="ssdi",
+        metrics={"top1": 0.5},
+        history=[],
+        counts={"classes": 4},
+        config={"lr": 0.01},
+        inputs=[data],
+        seed=3,
+        started=started,
+        policy="mixup:a1",
+    )
+    assert set(result) == RESULT_KEYS | {"policy"}
+    assert result["inputs"] == {str(data): hashlib.sha256(b"frames").hexdigest()}
+    assert result["versions"]["videoaug"] == __version__
+    assert 2.0 <= result["wall_seconds"] < 60.0
+    assert (result["seed"], result["policy"], result["metrics"]) == (3, "mixup:a1", {"top1": 0.5})
