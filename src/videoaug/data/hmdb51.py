@@ -18,6 +18,7 @@ from videoaug.data.splits import (
     HMDB_TEST,
     HMDB_TRAIN,
     CaseInsensitiveLocator,
+    check_split_and_root,
     format_missing,
     how_to_fix,
     parse_hmdb_split,
@@ -61,12 +62,7 @@ def read_hmdb51(
     remedy = how_to_fix(
         HMDB51_DOWNLOAD, f"datasets.{config_name}.root", f"datasets.{config_name}.splits"
     )
-    if split not in HMDB51_SPLITS:
-        raise DatasetError(
-            f"datasets.{config_name}.split = {split!r}: HMDB51 has splits {HMDB51_SPLITS}"
-        )
-    if not root.is_dir():
-        raise DatasetError(f"HMDB51 root {root} (dataset {config_name!r}) does not exist. {remedy}")
+    check_split_and_root("HMDB51", root, split, HMDB51_SPLITS, config_name, remedy)
     folder = root / SPLITS_FOLDER if splits is None else Path(splits).expanduser().absolute()
     files = split_files(folder, split)
     if not files:

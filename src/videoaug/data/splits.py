@@ -14,6 +14,7 @@ Paths read from split files are untrusted: :func:`resolve_under_root` keeps them
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -228,6 +229,28 @@ def how_to_fix(download: str, root_key: str, annotations_key: str | None = None)
         else ""
     )
     return f"Download {download}, extract them, and set `{root_key}`{where_splits} in config.yaml."
+
+
+def check_split_and_root(
+    dataset: str,
+    root: Path,
+    split: int,
+    valid_splits: Sequence[int],
+    config_name: str,
+    remedy: str,
+) -> None:
+    """Raise :class:`DatasetError` for a split the dataset does not have or a missing root.
+
+    ``dataset`` is the printed name (``"UCF101"``), ``config_name`` the config entry.
+    """
+    if split not in valid_splits:
+        raise DatasetError(
+            f"datasets.{config_name}.split = {split!r}: {dataset} has splits {tuple(valid_splits)}"
+        )
+    if not root.is_dir():
+        raise DatasetError(
+            f"{dataset} root {root} (dataset {config_name!r}) does not exist. {remedy}"
+        )
 
 
 def sort_records(records: list[VideoRecord]) -> list[VideoRecord]:

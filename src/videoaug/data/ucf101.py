@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from videoaug.data.records import DatasetError, VideoRecord
 from videoaug.data.splits import (
     CaseInsensitiveLocator,
+    check_split_and_root,
     format_missing,
     how_to_fix,
     parse_class_index,
@@ -132,12 +133,7 @@ def read_ucf101(
         remedy = how_to_fix(
             UCF101_DOWNLOAD, f"datasets.{config_name}.root", f"datasets.{config_name}.annotations"
         )
-    if split not in UCF101_SPLITS:
-        raise DatasetError(
-            f"datasets.{config_name}.split = {split!r}: UCF101 has splits {UCF101_SPLITS}"
-        )
-    if not root.is_dir():
-        raise DatasetError(f"UCF101 root {root} (dataset {config_name!r}) does not exist. {remedy}")
+    check_split_and_root("UCF101", root, split, UCF101_SPLITS, config_name, remedy)
     folder = default_annotations(root) if annotations is None else Path(annotations).expanduser()
     class_index = folder / "classInd.txt"
     lists = split_list_paths(folder, split)
