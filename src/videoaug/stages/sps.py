@@ -185,6 +185,18 @@ def _result(
     )
 
 
+def _test_and_save_scores(
+    trainer: Trainer, test, eval_batch_size: int, scores_out: str | Path
+) -> dict:
+    """Metrics of the trained model on the test views; their softmax goes to ``scores_out``
+    (the input of late fusion)."""
+    probs, labels, video_ids = view_probs(
+        trainer.model, test, eval_batch_size, device=trainer.device, inputs=trainer.inputs
+    )
+    save_scores(scores_out, probs, labels, video_ids)
+    return metrics_from_probs(probs, labels, trainer.num_classes)
+
+
 def train_temporal(
     manifest_path: str | Path,
     ssdi_paths: list[str | Path],
@@ -263,11 +275,7 @@ def train_temporal(
         return ConcatSamples([real, pool.select(selection.order)])
 
     history = trainer.fit(training_set, callbacks=callbacks)
-    probs, labels, video_ids = view_probs(
-        trainer.model, test, params.eval_batch_size, device=trainer.device, inputs=trainer.inputs
-    )
-    metrics = metrics_from_probs(probs, labels, len(classes))
-    save_scores(scores_out, probs, labels, video_ids)
+    metrics = _test_and_save_scores(trainer, test, params.eval_batch_size, scores_out)
     counts = {
         "train_real": len(real),
         "train_generated": len(selection.order),
@@ -342,11 +350,7 @@ def train_spatial(
     )
     trainer = Trainer(model, TrainConfig.from_dict({**params.train, "seed": seed}), len(classes))
     history = trainer.fit(train)
-    probs, labels, video_ids = view_probs(
-        trainer.model, test, params.eval_batch_size, device=trainer.device, inputs=trainer.inputs
-    )
-    metrics = metrics_from_probs(probs, labels, len(classes))
-    save_scores(scores_out, probs, labels, video_ids)
+    metrics = _test_and_save_scores(trainer, test, params.eval_batch_size, scores_out)
     counts = {
         "train_real": len(train),
         "train_generated": 0,
