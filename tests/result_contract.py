@@ -12,5 +12,6 @@ RESULT_KEYS = frozenset(
         "versions",
         "seed",
         "wall_seconds",
+        "compute",
     }
 )

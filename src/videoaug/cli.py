@@ -11,6 +11,7 @@ import argparse
 import importlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -145,8 +146,17 @@ COMMAND_GROUPS = ("videoaug.stages.tda_cli", "videoaug.report.cli")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="videoaug", description=__doc__.splitlines()[0])
-    parser.add_argument("--log", help="also append log lines to this file")
-    parser.add_argument("--threads", type=int, help="torch intra-op threads (the rule's threads)")
+    parser.add_argument(
+        "--log",
+        help="the job's log file: every message, progress bar and traceback goes there; the "
+        "terminal (Snakemake's output) shows only warnings and errors",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="torch intra-op threads; the rules pass resources.<rule>.threads from the config, "
+        "not the cores Snakemake grants, so results do not depend on --cores",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("synth", help="generate the embedded synthetic dataset (synth4)")
@@ -248,15 +258,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from videoaug.provenance import setup_logging
+    from videoaug.provenance import setup_job_logging, setup_logging
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging(args.log)
+    if args.log:
+        setup_job_logging(args.log, args.command)
+    else:
+        setup_logging()
     if args.threads:
-        import torch
+        from videoaug.train.device import set_compute_threads
 
-        torch.set_num_threads(args.threads)
+        set_compute_threads(args.threads)
     try:
         args.func(args)
     except KeyboardInterrupt:
@@ -264,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as err:  # one clear message; the traceback goes to the log at debug level
         from videoaug.data.records import DatasetError
-        from videoaug.io.store import StoreError
+        from videoaug.io.store import DiskFullError, StoreError, is_disk_full
         from videoaug.io.video import VideoDecodeError
 
         expected = (
@@ -275,12 +288,34 @@ def main(argv: list[str] | None = None) -> int:
             FileNotFoundError,
             ValueError,
         )
+        if isinstance(err, DiskFullError) or is_disk_full(err):
+            log.error("%s", err if isinstance(err, DiskFullError) else _disk_full_text(err))
+            log.debug("traceback", exc_info=True)
+            # HDF5 cannot close a file after a failed write (it segfaults in its own cleanup):
+            # leave without running it. The writer has already removed its .tmp file.
+            logging.shutdown()
+            os._exit(1)
         if isinstance(err, expected):
             log.error("%s", err)
             log.debug("traceback", exc_info=True)
             return 1
+        log.error(
+            "videoaug %s failed: %s: %s (traceback in %s)",
+            args.command,
+            type(err).__name__,
+            err,
+            args.log or "the output above",
+        )
+        log.debug("traceback", exc_info=True)
+        if args.log:
+            return 1
         raise
     return 0
+
+
+def _disk_full_text(err: BaseException) -> str:
+    where = getattr(err, "filename", None) or "the cache"
+    return f"no space left on device while writing {where} ({err}); free space or set cache_dir"
 
 
 if __name__ == "__main__":

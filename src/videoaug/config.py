@@ -69,19 +69,92 @@ def fill_defaults(data: Any, schema: dict, root: dict | None = None) -> Any:
     return data
 
 
+_SCALAR_TYPES = {"integer": int, "number": (int, float), "boolean": bool, "null": type(None)}
+
+
+def _accepts(schema: dict, value: Any) -> bool:
+    types = schema.get("type")
+    types = [types] if isinstance(types, str) else list(types or [])
+    for name in types:
+        wanted = _SCALAR_TYPES.get(name)
+        if wanted is None:
+            continue
+        if name in ("integer", "number") and isinstance(value, bool):
+            continue
+        if isinstance(value, wanted):
+            return True
+    return False
+
+
+def _readings(text: str) -> list[Any]:
+    """What a command-line string may mean: YAML's reading, then int and float (YAML 1.1 reads
+    ``1e-3`` as a string)."""
+    found = []
+    try:
+        found.append(yaml.safe_load(text))
+    except yaml.YAMLError:
+        pass
+    for number in (int, float):
+        try:
+            found.append(number(text))
+        except ValueError:
+            pass
+    return [value for value in found if not isinstance(value, str)]
+
+
+def coerce_strings(data: Any, schema: dict, root: dict | None = None) -> Any:
+    """Turn strings into the integer, number, boolean or null the schema asks for, where the
+    string reads as one (YAML rules: ``"5"`` -> 5, ``"1e-3"`` -> 0.001, ``"null"`` -> None).
+
+    Snakemake's ``--config 'train={"epochs": 5}'`` hands nested values over as strings; without
+    this they would fail validation. A string that does not read as the wanted type is left for
+    the validator to reject (``"1.5"`` for an integer stays wrong).
+    """
+    root = root if root is not None else schema
+    schema = _resolve_ref(schema, root)
+    types = schema.get("type")
+    types = [types] if isinstance(types, str) else list(types or [])
+    if isinstance(data, str):
+        if "string" in types or not any(name in _SCALAR_TYPES for name in types):
+            return data
+        for value in _readings(data):
+            if _accepts(schema, value):
+                return value
+        return data
+    if isinstance(data, dict):
+        props = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        for key in list(data):
+            sub = props.get(key, extra if isinstance(extra, dict) else None)
+            if sub is not None:
+                data[key] = coerce_strings(data[key], sub, root)
+    elif isinstance(data, list) and isinstance(schema.get("items"), dict):
+        return [coerce_strings(item, schema["items"], root) for item in data]
+    return data
+
+
 def _key_path(error: jsonschema.ValidationError) -> str:
     parts = [str(p) for p in error.absolute_path]
     return ".".join(parts) if parts else "(top level)"
 
 
+def _message(error: jsonschema.ValidationError) -> str:
+    """jsonschema's message, except for patterns: the schema's description says what is allowed
+    better than a long regular expression does."""
+    if error.validator == "pattern" and error.schema.get("description"):
+        allowed = " ".join(error.schema["description"].split())
+        return f"{error.instance!r} does not match the allowed form: {allowed}"
+    return error.message
+
+
 def validate_config(config: Mapping, source: str = "config") -> dict:
     """Fill defaults and validate ``config``; return the filled copy or raise ConfigError."""
     schema = load_schema()
-    data = fill_defaults(copy.deepcopy(dict(config)), schema)
+    data = fill_defaults(coerce_strings(copy.deepcopy(dict(config)), schema), schema)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
-        lines = [f"  {_key_path(e)}: {e.message}" for e in errors]
+        lines = [f"  {_key_path(e)}: {_message(e)}" for e in errors]
         raise ConfigError(
             f"invalid configuration in {source}:\n"
             + "\n".join(lines)

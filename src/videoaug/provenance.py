@@ -24,8 +24,45 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+# Keys of a dataset's config entry that say where its files are, not what they are.
+LOCATION_KEYS = frozenset({"root", "annotations", "splits", "trainlist", "testlist"})
+
+
+def manifest_digest(path: str | Path) -> str:
+    """sha256 of a manifest without where the dataset sits: the root, the folder keys of its
+    config entry and the videos' absolute paths (made relative to the root) are left out, so the
+    same videos in another folder give the same digest; any change of ids, labels, splits,
+    sizes or relative paths changes it."""
+    manifest = read_json(path)
+    root = Path(manifest.get("root", "/"))
+    videos = []
+    for video in manifest.get("videos", []):
+        video = dict(video)
+        if "path" in video:
+            try:
+                video["path"] = Path(video["path"]).relative_to(root).as_posix()
+            except ValueError:
+                video["path"] = Path(video["path"]).name
+        videos.append(video)
+    portable = {
+        **{k: v for k, v in manifest.items() if k not in ("root", "videos", "config")},
+        "config": {
+            k: v for k, v in manifest.get("config", {}).items() if k not in LOCATION_KEYS
+        },
+        "videos": videos,
+    }
+    return hashlib.sha256(json.dumps(portable, sort_keys=True).encode()).hexdigest()
+
+
+def input_hash(path: str | Path) -> str:
+    """sha256 of an input file; a manifest's is location-free (:func:`manifest_digest`)."""
+    if Path(path).name == "manifest.json":
+        return manifest_digest(path)
+    return sha256_file(path)
+
+
 def input_hashes(paths: Iterable[str | Path]) -> dict[str, str]:
-    return {str(p): sha256_file(p) for p in sorted(map(str, paths))}
+    return {str(p): input_hash(p) for p in sorted(map(str, paths))}
 
 
 def versions() -> dict[str, str]:
@@ -72,8 +109,8 @@ def result_record(
 ) -> dict:
     """The keys every ``results/*.json`` has (README "Reading results"), plus ``extra``.
 
-    Adds the sha256 of every input, the package versions and the wall time since ``started``
-    (a ``time.time()`` value).
+    Adds the sha256 of every input (:func:`input_hashes`), the package versions, torch's thread
+    count and determinism flags, and the wall time since ``started`` (a ``time.time()`` value).
     """
     return {
         "dataset": dataset,
@@ -86,6 +123,7 @@ def result_record(
         "versions": versions(),
         "seed": seed,
         "wall_seconds": round(time.time() - started, 2),
+        "compute": compute_settings(),
         **extra,
     }
 
@@ -111,6 +149,54 @@ def setup_logging(log_file: str | Path | None = None, level: int = logging.INFO)
         logger.addHandler(handler)
     logger.propagate = False
     return logger
+
+
+class _TerminalFilter(logging.Filter):
+    """Warnings and errors only, for the terminal beside the job's full log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+def setup_job_logging(log_file: str | Path, command: str) -> logging.Logger:
+    """A Snakemake job's logging: everything in ``log_file``, warnings and errors on the terminal.
+
+    The process's stdout and stderr (progress bars, library messages, tracebacks) are sent to
+    ``log_file`` at the file-descriptor level; warnings and errors are also written, prefixed
+    with the command, to the original stderr, which is Snakemake's own output. So a user sees
+    "left out x.avi: ..." or "cannot decode ..." where they look, and the details stay in logs/.
+    """
+    log_file = Path(log_file)
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    terminal = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="replace")
+    sink = open(log_file, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(sink.fileno(), 1)
+    os.dup2(sink.fileno(), 2)
+    logger = logging.getLogger("videoaug")
+    logger.setLevel(logging.DEBUG)
+    logger.handlers.clear()
+    to_log = logging.StreamHandler(sys.stderr)
+    to_log.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    to_terminal = logging.StreamHandler(terminal)
+    to_terminal.addFilter(_TerminalFilter())
+    to_terminal.setFormatter(logging.Formatter(f"videoaug {command}: %(levelname)s: %(message)s"))
+    logger.addHandler(to_log)
+    logger.addHandler(to_terminal)
+    logger.propagate = False
+    return logger
+
+
+def compute_settings() -> dict[str, Any]:
+    """Thread count and determinism flags of torch in this process (recorded in results)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return {}
+    return {
+        "torch_threads": torch.get_num_threads(),
+        "deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
+    }
 
 
 def progress_bar(iterable=None, *, desc: str, total: int | None = None, unit: str = "it"):

@@ -2,7 +2,11 @@
 import shlex
 from pathlib import Path
 
+from snakemake.logging import logger
+
 from videoaug.config import canonical_json, dataset_config
+from videoaug.data.preflight import preflight
+from videoaug.data.records import DatasetError
 from videoaug.data.registry import dataset_class_names
 from videoaug.resources import rule_resource
 from videoaug.stages import params as stage_params
@@ -30,7 +34,27 @@ def job_shell_prefix(src):
     return " ".join(parts) + " "
 
 
+_PREFLIGHT = {}
+
+
+def checked_dataset(ds):
+    """Check dataset `ds` once (videoaug.data.preflight) while the DAG is built. A problem stops
+    Snakemake with one line naming the dataset and the fix (no traceback, before any job, in a
+    dry run too); notices (empty or symlinked class folders) are printed once."""
+    if ds not in _PREFLIGHT:
+        try:
+            found = preflight(ds, ds_cfg(ds), int(config["seed"]))
+        except DatasetError as err:
+            logger.error(f"videoaug: {err}")
+            raise SystemExit(1)
+        for line in found.notices:
+            logger.warning(f"videoaug: {line}")
+        _PREFLIGHT[ds] = found
+    return _PREFLIGHT[ds]
+
+
 def synth_marker(wildcards):
+    checked_dataset(wildcards.ds)
     cfg = ds_cfg(wildcards.ds)
     return [f"{cfg['root']}/synth4.json"] if cfg["kind"] == "synthetic" else []
 
@@ -46,6 +70,14 @@ def shard_ids(ds):
 def res(rule_name, key):
     """Resource `key` of a rule from config.resources (videoaug.resources.rule_resource)."""
     return rule_resource(config, rule_name, key)
+
+
+def config_threads(rule_name):
+    """torch's thread count for a job of `rule_name`, as text for the shell command: always
+    resources.<rule>.threads from the config. Snakemake's {threads} shrinks to fit --cores (or a
+    node's cpus), and CPU reductions split by thread, so using it would make metrics depend on
+    the machine and the command line; the rule's `threads:` still tells the scheduler."""
+    return str(res(rule_name, "threads"))
 
 
 def as_json(value):
@@ -70,6 +102,7 @@ def frames_shards(ds):
 
 def class_names(ds):
     """Class names known before the manifest exists: needed to name the per-class GAN jobs."""
+    checked_dataset(ds)
     return dataset_class_names(ds, ds_cfg(ds), int(config["seed"]))
 
 

@@ -8,6 +8,7 @@ rule train_wgan:
     output:
         f"{CACHE}/{{ds}}/gan/{{cls}}.pt",
     params:
+        threads=config_threads("train_wgan"),
         p=lambda w: as_json(stage_params.gan_params(config, w.ds)),
     log:
         "logs/{ds}/train_wgan/{cls}.log",
@@ -21,9 +22,9 @@ rule train_wgan:
         runtime=res("train_wgan", "runtime"),
         gpu=res("train_wgan", "gpu"),
     shell:
-        "python -m videoaug.cli --threads {threads} train-wgan --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-wgan --params {params.p:q}"
         " --manifest {input.manifest:q} --ssdi {input.ssdi:q} --cls {wildcards.cls:q}"
-        " --out {output:q} > {log:q} 2>&1"
+        " --out {output:q}"
 
 
 rule generate_pool:
@@ -34,6 +35,7 @@ rule generate_pool:
     output:
         f"{CACHE}/{{ds}}/gan/{{cls}}_pool.h5",
     params:
+        threads=config_threads("generate_pool"),
         p=lambda w: as_json(stage_params.gan_params(config, w.ds)),
         compression=config["compression"],
     log:
@@ -46,10 +48,10 @@ rule generate_pool:
         runtime=res("generate_pool", "runtime"),
         gpu=res("generate_pool", "gpu"),
     shell:
-        "python -m videoaug.cli --threads {threads} generate-pool --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} generate-pool --params {params.p:q}"
         " --checkpoint {input.checkpoint:q} --manifest {input.manifest:q}"
         " --ssdi-index {input.ssdi_index:q} --cls {wildcards.cls:q}"
-        " --compression {params.compression} --out {output:q} > {log:q} 2>&1"
+        " --compression {params.compression} --out {output:q}"
 
 
 rule figure_gan:
@@ -69,5 +71,5 @@ rule figure_gan:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli figure-gan --manifest {input.manifest:q} --ssdi {input.ssdi:q}"
-        " --pools {input.pools:q} --out {output:q} > {log:q} 2>&1"
+        "python -m videoaug.cli --log {log:q} figure-gan --manifest {input.manifest:q} --ssdi {input.ssdi:q}"
+        " --pools {input.pools:q} --out {output:q}"

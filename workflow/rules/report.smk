@@ -30,8 +30,8 @@ rule report_zhang2020:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli report-zhang2020 --datasets {params.datasets} --seeds {params.seeds}"
-        " --fig4 {output.fig4:q} --fig5 {output.fig5:q} > {log:q} 2>&1"
+        "python -m videoaug.cli --log {log:q} report-zhang2020 --datasets {params.datasets:q} --seeds {params.seeds:q}"
+        " --fig4 {output.fig4:q} --fig5 {output.fig5:q}"
 
 
 rule report_zhang2020_table2:
@@ -51,8 +51,8 @@ rule report_zhang2020_table2:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli report-zhang2020 --datasets {params.datasets}"
-        " --table2 {output:q} > {log:q} 2>&1"
+        "python -m videoaug.cli --log {log:q} report-zhang2020 --datasets {params.datasets:q}"
+        " --table2 {output:q}"
 
 
 rule report_zhang2020_table3:
@@ -82,5 +82,5 @@ rule report_zhang2020_table3:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli report-zhang2020 --limited-classes {params.limited_classes:q}"
-        " --table3 {output:q} > {log:q} 2>&1"
+        "python -m videoaug.cli --log {log:q} report-zhang2020 --limited-classes {params.limited_classes:q}"
+        " --table3 {output:q}"

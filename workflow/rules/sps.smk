@@ -9,6 +9,7 @@ rule train_temporal:
         result="results/{ds}_{method}.json",
         scores="results/scores/{ds}_{method}.npz",
     params:
+        threads=config_threads("train_temporal"),
         p=lambda w: as_json(stage_params.classifier_params(config, w.ds, w.method)),
         pools=lambda w, input: quoted(input.get("pools", [])),
     log:
@@ -25,9 +26,9 @@ rule train_temporal:
         runtime=res("train_temporal", "runtime"),
         gpu=res("train_temporal", "gpu"),
     shell:
-        "python -m videoaug.cli --threads {threads} train-temporal --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-temporal --params {params.p:q}"
         " --manifest {input.manifest:q} --ssdi {input.ssdi:q} --pools {params.pools}"
-        " --out {output.result:q} --scores {output.scores:q} > {log:q} 2>&1"
+        " --out {output.result:q} --scores {output.scores:q}"
 
 
 # The same run with another classifier seed (the caches upstream keep config.seed), for mean +- std.
@@ -54,6 +55,7 @@ rule train_spatial:
         result="results/{ds}_rgb.json",
         scores="results/scores/{ds}_rgb.npz",
     params:
+        threads=config_threads("train_spatial"),
         p=lambda w: as_json(stage_params.classifier_params(config, w.ds, "rgb")),
     log:
         "logs/{ds}/train_spatial.log",
@@ -67,9 +69,9 @@ rule train_spatial:
         runtime=res("train_spatial", "runtime"),
         gpu=res("train_spatial", "gpu"),
     shell:
-        "python -m videoaug.cli --threads {threads} train-spatial --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-spatial --params {params.p:q}"
         " --manifest {input.manifest:q} --frames {input.frames:q}"
-        " --out {output.result:q} --scores {output.scores:q} > {log:q} 2>&1"
+        " --out {output.result:q} --scores {output.scores:q}"
 
 
 rule fuse:
@@ -92,5 +94,5 @@ rule fuse:
         runtime=res("fuse", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli fuse --results {input.results:q} --scores {input.scores:q}"
-        " --weights {params.weights} --method {wildcards.method}_fused --out {output:q} > {log:q} 2>&1"
+        "python -m videoaug.cli --log {log:q} fuse --results {input.results:q} --scores {input.scores:q}"
+        " --weights {params.weights} --method {wildcards.method}_fused --out {output:q}"

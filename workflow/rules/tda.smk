@@ -16,6 +16,7 @@ rule train_tda:
     output:
         "results/{ds}_tda_{policy}.json",
     params:
+        threads=config_threads("train_tda"),
         p=lambda w: as_json(stage_params.tda_params(config, w.ds, w.policy)),
     log:
         "logs/{ds}/train_tda/{policy}.log",
@@ -31,8 +32,8 @@ rule train_tda:
         runtime=res("train_tda", "runtime"),
         gpu=res("train_tda", "gpu"),
     shell:
-        "python -m videoaug.cli --threads {threads} train-tda --params {params.p:q}"
-        " --manifest {input.manifest:q} --frames {input.frames:q} --out {output:q} > {log:q} 2>&1"
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-tda --params {params.p:q}"
+        " --manifest {input.manifest:q} --frames {input.frames:q} --out {output:q}"
 
 
 # The same run with another classifier seed (the caches upstream keep config.seed), for mean +- std.
@@ -74,9 +75,9 @@ rule tda_gallery:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli tda-gallery --params {params.p:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli --log {log:q} tda-gallery --params {params.p:q} --manifest {input.manifest:q}"
         " --frames {input.frames:q} --policies {params.policies:q}"
-        " --frames-shown {params.frames_shown} --out {output:q} > {log:q} 2>&1"
+        " --frames-shown {params.frames_shown} --out {output:q}"
 
 
 rule kim2020_tables:
@@ -96,5 +97,5 @@ rule kim2020_tables:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli kim2020-tables --datasets {params.datasets:q}"
-        " --results {input:q} --out {output:q} > {log:q} 2>&1"
+        "python -m videoaug.cli --log {log:q} kim2020-tables --datasets {params.datasets:q}"
+        " --results {input:q} --out {output:q}"

@@ -3,14 +3,25 @@
 Every store has root attributes ``schema``, ``videoaug_version`` and ``params`` (canonical JSON of
 whatever shaped the content) and no timestamps, so equal inputs give byte-identical files.
 Writers write ``path.tmp`` and rename it on success; a killed writer leaves no readable store.
+
+Reading a store with plain h5py: the default compression is LZ4 from ``hdf5plugin``, so
+``import hdf5plugin`` before opening one (each store's ``reader_note`` attribute says so);
+without it h5py fails with "can't open directory /usr/local/lib/plugin".
+
+Full disks: HDF5 cannot recover from a failed write (the library segfaults when it later closes
+the file), so every writer checks the free space before each write (:func:`require_free_space`)
+and stops with :class:`DiskFullError` while the file can still be closed and removed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import math
 import os
-from collections.abc import Iterator, Mapping
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +36,47 @@ FRAMES_SCHEMA = "videoaug.frames/1"
 STR_DTYPE = h5py.string_dtype("utf-8")
 
 
+READER_NOTE = (
+    "compressed with hdf5plugin filters (LZ4 by default): `import hdf5plugin` before "
+    "h5py.File(...) reads this store"
+)
+FREE_SPACE_RESERVE = 8 << 20
+"""Bytes kept free beyond each write: HDF5 metadata flushed at close, plus the log and JSONs."""
+
+
 class StoreError(RuntimeError):
     """A store is missing, incomplete or of the wrong schema; the message names the file."""
+
+
+class DiskFullError(StoreError):
+    """Not enough free space to finish a store; nothing half-written is kept."""
+
+    def __init__(self, path: str | Path, missing_bytes: int):
+        self.path = str(path)
+        missing_mb = max(1, math.ceil(missing_bytes / (1 << 20)))
+        super().__init__(
+            f"no space left on device while writing {self.path}: free {missing_mb} MB on "
+            f"{Path(self.path).parent} or set cache_dir to a larger disk"
+        )
+
+
+def require_free_space(path: str | Path, nbytes: int, reserve: int = FREE_SPACE_RESERVE) -> None:
+    """Raise :class:`DiskFullError` unless the disk of ``path`` has ``nbytes + reserve`` free.
+
+    ``nbytes`` is the uncompressed size of what is about to be written: compression only makes
+    the real write smaller, so the check never lets HDF5 run into a full disk.
+    """
+    folder = Path(path).parent
+    free = shutil.disk_usage(folder).free
+    if free < nbytes + reserve:
+        raise DiskFullError(path, nbytes + reserve - free)
+
+
+def is_disk_full(err: BaseException) -> bool:
+    """True for an ``OSError`` (or HDF5 error text) that says the device is full."""
+    if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+        return True
+    return "No space left on device" in str(err) or "errno = 28" in str(err)
 
 
 def compression_kwargs(name: str) -> dict[str, Any]:
@@ -57,16 +107,20 @@ def atomic_store(path: str | Path, schema: str, params: Mapping) -> Iterator[h5p
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
+    require_free_space(tmp, 0)
     try:
         with h5py.File(tmp, "w", track_order=False) as handle:
             handle.attrs["schema"] = schema
             handle.attrs["videoaug_version"] = __version__
             handle.attrs["params"] = canonical_json(dict(params))
+            handle.attrs["reader_note"] = READER_NOTE
             yield handle
             handle.attrs["complete"] = True
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         tmp.unlink(missing_ok=True)
+        if not isinstance(err, DiskFullError) and is_disk_full(err):
+            raise DiskFullError(path, FREE_SPACE_RESERVE) from None
         raise
 
 
@@ -121,6 +175,7 @@ class FrameStoreWriter:
     """Writes one dataset per video, ``uint8 (T, H, W, 3)``, chunked along time, plus an index."""
 
     def __init__(self, handle: h5py.File, compression: str, chunk_frames: int = 4):
+        self._path = handle.filename
         self._videos = _group(handle, "videos")
         self._handle = handle
         self._compression = compression_kwargs(compression)
@@ -130,21 +185,73 @@ class FrameStoreWriter:
     def add(
         self, video_id: str, frames: np.ndarray, *, label: int, fps: float, source: str
     ) -> None:
+        """Write one whole video ``uint8 (T, H, W, 3)``."""
+        self.add_chunks(video_id, [frames], label=label, fps=fps, source=source)
+
+    def add_chunks(
+        self,
+        video_id: str,
+        chunks: Iterable[np.ndarray],
+        *,
+        label: int,
+        fps: float | Callable[[], float],
+        source: str,
+    ) -> int:
+        """Write one video from an iterable of ``uint8 (t, H, W, 3)`` pieces, appending each to
+        the store as it comes, so memory holds one piece, not the clip. Returns the frame count.
+
+        If the iterable raises (a video that turns out corrupt half-way), the partial dataset
+        is removed and the error propagates: the store never lists a cut video. ``fps`` may be
+        a callable read after the last piece (a decoder knows the rate only then).
+        """
+        key = f"{len(self._index):06d}"
+        dset = None
+        try:
+            for piece in chunks:
+                self._check(video_id, piece)
+                if dset is None:
+                    dset = self._videos.create_dataset(
+                        key,
+                        shape=(0,) + piece.shape[1:],
+                        maxshape=(None,) + piece.shape[1:],
+                        dtype=np.uint8,
+                        chunks=(self._chunk_frames,) + piece.shape[1:],
+                        track_times=False,
+                        **self._compression,
+                    )
+                elif piece.shape[1:] != dset.shape[1:]:
+                    raise ValueError(
+                        f"frames of {video_id} change size from {dset.shape[1:]} to "
+                        f"{piece.shape[1:]} mid-video"
+                    )
+                if len(piece) == 0:
+                    continue
+                require_free_space(self._path, piece.nbytes)
+                start = dset.shape[0]
+                dset.resize(start + len(piece), axis=0)
+                dset[start:] = piece
+        except BaseException:
+            if dset is not None:
+                del self._videos[key]
+            raise
+        if dset is None or dset.shape[0] == 0:
+            if dset is not None:
+                del self._videos[key]
+            raise ValueError(f"video {video_id} has no frames")
+        dset.attrs["fps"] = float(fps() if callable(fps) else fps)
+        dset.attrs["label"] = int(label)
+        dset.attrs["source"] = source
+        dset.attrs["video_id"] = video_id
+        self._index.append((video_id, int(label), int(dset.shape[0]), key))
+        return int(dset.shape[0])
+
+    @staticmethod
+    def _check(video_id: str, frames: np.ndarray) -> None:
         if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
             raise ValueError(
                 f"frames of {video_id} must be uint8 (T, H, W, 3), "
                 f"got {frames.dtype} {frames.shape}"
             )
-        key = f"{len(self._index):06d}"
-        chunks = (min(self._chunk_frames, frames.shape[0]),) + frames.shape[1:]
-        dset = self._videos.create_dataset(
-            key, data=frames, chunks=chunks, track_times=False, **self._compression
-        )
-        dset.attrs["fps"] = float(fps)
-        dset.attrs["label"] = int(label)
-        dset.attrs["source"] = source
-        dset.attrs["video_id"] = video_id
-        self._index.append((video_id, int(label), int(frames.shape[0]), key))
 
     def close(self) -> None:
         index = _group(self._handle, "index")
@@ -274,6 +381,7 @@ class ImageStoreWriter:
         missing = set(self.columns) - set(columns)
         if missing:
             raise ValueError(f"append is missing columns {sorted(missing)}")
+        require_free_space(self._handle.filename, int(np.asarray(images).nbytes))
         start = self.images.shape[0]
         self.images.resize(start + n, axis=0)
         self.images[start:] = images

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import shutil
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,13 +122,45 @@ def decode_video(
 ) -> tuple[np.ndarray, float]:
     """Decode a video to ``(T, H, W, 3)`` uint8 RGB and its frame rate after resampling.
 
-    ``short_side`` resizes (area-preserving bicubic in ffmpeg) so the shorter side has that many
-    pixels; ``fps`` resamples the frame rate (ffmpeg ``fps`` filter). Raises
-    :class:`VideoDecodeError` for missing, empty, corrupt or stream-less files.
+    Holds the whole clip in memory: stages that write stores use :func:`stream_video` instead.
+    Raises :class:`VideoDecodeError` for missing, empty, corrupt or stream-less files.
+    """
+    rate, chunks = stream_video(path, short_side=short_side, fps=fps)
+    return np.concatenate(list(chunks)), rate
+
+
+DEFAULT_CHUNK_FRAMES = 16
+
+
+def stream_video(
+    path: str | Path,
+    short_side: int | None = None,
+    fps: float | None = None,
+    chunk_frames: int = DEFAULT_CHUNK_FRAMES,
+) -> tuple[float, Iterator[np.ndarray]]:
+    """The frame rate after resampling and an iterator of ``uint8 (t, H, W, 3)`` RGB pieces of
+    at most ``chunk_frames`` frames, read from ffmpeg's pipe as it decodes.
+
+    Memory holds one piece whatever the clip's length. ``short_side`` resizes (bicubic in
+    ffmpeg) so the shorter side has that many pixels; ``fps`` resamples the frame rate (ffmpeg
+    ``fps`` filter). The file is probed at once (a missing, empty or stream-less file raises
+    :class:`VideoDecodeError` here); corruption found while decoding raises it from the
+    iterator, after the pieces already yielded, so a writer must drop what it wrote.
     """
     require_ffmpeg()
     info = probe(path)
     width, height = output_size(info.width, info.height, short_side)
+    return float(fps or info.fps), _decode_pieces(path, info, width, height, fps, chunk_frames)
+
+
+def _decode_pieces(
+    path: str | Path,
+    info: VideoInfo,
+    width: int,
+    height: int,
+    fps: float | None,
+    chunk_frames: int,
+) -> Iterator[np.ndarray]:
     stream = ffmpeg.input(str(path))
     if fps:
         stream = stream.filter("fps", fps=fps)
@@ -135,17 +169,48 @@ def decode_video(
     stream = stream.output("pipe:", format="rawvideo", pix_fmt="rgb24").global_args(
         "-nostdin", "-loglevel", "error"
     )
-    try:
-        out, err = stream.run(capture_stdout=True, capture_stderr=True)
-    except ffmpeg.Error as error:
-        raise VideoDecodeError(path, _tail(error.stderr)) from None
+    process = stream.run_async(pipe_stdout=True, pipe_stderr=True)
+    # ffmpeg's messages are read on a thread: a full stderr pipe would otherwise block ffmpeg
+    # while we wait on stdout.
+    errors: list[bytes] = []
+    reader = threading.Thread(target=lambda: errors.append(process.stderr.read()), daemon=True)
+    reader.start()
     frame_bytes = width * height * 3
-    if len(out) == 0 or len(out) % frame_bytes:
-        reason = _tail(err) if err else f"decoded {len(out)} bytes, not a whole number of frames"
-        raise VideoDecodeError(path, reason if len(out) else f"no frames decoded ({reason})")
-    if err and err.strip():
+    total = 0
+    leftover = 0
+    try:
+        while True:
+            data = process.stdout.read(frame_bytes * chunk_frames)
+            if not data:
+                break
+            whole = len(data) - len(data) % frame_bytes
+            if whole < len(data):
+                # A short read can end mid-frame only at the end of the stream: read the rest.
+                rest = process.stdout.read(frame_bytes - (len(data) - whole))
+                data += rest
+                whole = len(data) - len(data) % frame_bytes
+                leftover = len(data) - whole
+            if whole:
+                total += whole // frame_bytes
+                yield np.frombuffer(data[:whole], np.uint8).reshape(-1, height, width, 3).copy()
+            if leftover:
+                break
+        process.wait()
+        reader.join()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+    err = b"".join(errors)
+    if process.returncode != 0 and total == 0:
+        raise VideoDecodeError(path, _tail(err))
+    if total == 0:
+        reason = _tail(err) if err.strip() else "ffmpeg wrote nothing"
+        raise VideoDecodeError(path, f"no frames decoded ({reason})")
+    if leftover:
+        raise VideoDecodeError(path, f"decoded {leftover} bytes past the last whole frame")
+    if process.returncode != 0 or err.strip():
         # ffmpeg decoded frames but complained (truncated file, broken packets): treat as corrupt,
         # since a silently shortened clip would change the dataset without anyone noticing.
         raise VideoDecodeError(path, _tail(err))
-    frames = np.frombuffer(out, np.uint8).reshape(-1, height, width, 3).copy()
-    return frames, float(fps or info.fps)

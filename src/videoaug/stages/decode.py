@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from videoaug.io.store import FRAMES_SCHEMA, FrameStore, FrameStoreWriter, atomic_store
-from videoaug.io.video import VideoDecodeError, decode_video
+from videoaug.io.video import VideoDecodeError, stream_video
 from videoaug.provenance import progress_bar, read_json, write_json
 from videoaug.stages.manifest import shard_of
 
@@ -57,20 +57,14 @@ def decode_shard(
         writer = FrameStoreWriter(handle, params.compression)
         for video in progress_bar(videos, desc=f"decode shard {shard}", unit="video"):
             try:
-                frames, fps = decode_video(
-                    video["path"], short_side=params.short_side, fps=params.fps
-                )
+                frames = _write_video(writer, video, params)
             except VideoDecodeError as err:
                 if params.on_bad_video == "fail":
                     raise
                 skipped.append({"id": video["id"], "path": video["path"], "reason": err.reason})
                 log.warning("skipping %s: %s", video["path"], err.reason)
                 continue
-            keep = evenly_spaced(len(frames), params.max_frames)
-            if keep is not None:
-                frames = frames[keep]
-            writer.add(video["id"], frames, label=video["label"], fps=fps, source=video["id"])
-            total_frames += len(frames)
+            total_frames += frames
         writer.close()
         handle.attrs["skipped"] = json.dumps(skipped, sort_keys=True)
     log.info(
@@ -81,6 +75,40 @@ def decode_shard(
         len(skipped),
     )
     return {"videos": len(videos) - len(skipped), "frames": total_frames, "skipped": skipped}
+
+
+def _write_video(writer: FrameStoreWriter, video: dict, params: DecodeParams) -> int:
+    """Decode one video into the store piece by piece (memory flat in clip length).
+
+    With ``max_frames`` the clip is decoded twice: once to count its frames (containers' frame
+    counts are not exact), once to keep the evenly spaced ones.
+    """
+
+    def open_stream():
+        return stream_video(video["path"], short_side=params.short_side, fps=params.fps)
+
+    fps, pieces = open_stream()
+    if params.max_frames is not None:
+        count = sum(len(piece) for piece in pieces)
+        keep = evenly_spaced(count, params.max_frames)
+        if keep is not None:
+            pieces = _select_frames(open_stream()[1], keep)
+        else:
+            pieces = open_stream()[1]
+    return writer.add_chunks(
+        video["id"], pieces, label=video["label"], fps=fps, source=video["id"]
+    )
+
+
+def _select_frames(pieces, keep: np.ndarray):
+    """The frames at sorted indices ``keep`` of a stream of pieces, piece by piece."""
+    start = 0
+    for piece in pieces:
+        stop = start + len(piece)
+        inside = keep[(keep >= start) & (keep < stop)] - start
+        if len(inside):
+            yield piece[inside]
+        start = stop
 
 
 def gather_frames_index(shard_paths: list[str | Path], out: str | Path) -> dict:

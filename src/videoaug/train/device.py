@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+import os
+
 import torch
+
+
+def set_compute_threads(threads: int) -> None:
+    """Fix torch's intra-op thread count and ask for deterministic kernels.
+
+    CPU reductions (matmul, convolutions) split work by thread, so the thread count changes the
+    last bits of every sum and, over an epoch, the metrics: it must come from the config, never
+    from how many cores a scheduler happened to grant. Deterministic algorithms cost little here;
+    ``warn_only`` keeps the few CUDA ops without a deterministic kernel working (with a warning).
+    """
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+    torch.set_num_threads(int(threads))
+    # cuBLAS needs a fixed workspace for reproducible results (read when CUDA starts).
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True, warn_only=True)
 
 
 def resolve_device(name: str) -> torch.device:
