@@ -64,3 +64,48 @@ def test_deep_merge_overrides_nested_only():
 def test_presets_validate(preset):
     config = load_config([ROOT / "config.yaml", ROOT / "workflow" / "presets" / preset])
     assert config["datasets"]
+
+
+def test_command_line_strings_become_the_numbers_the_schema_asks_for():
+    # what `snakemake --config 'train={"epochs": 5, "lr": "1e-3"}'` hands over
+    from videoaug.config import validate_config
+
+    base = yaml.safe_load(open(ROOT / "config.yaml"))
+    base["train"].update({"epochs": "5", "lr": "1e-3", "num_workers": "0"})
+    base["sps"]["ccs"] = "false"
+    base["frames"]["short_side"] = "null"
+    config = validate_config(base)
+    assert config["train"]["epochs"] == 5 and config["train"]["lr"] == pytest.approx(1e-3)
+    assert config["sps"]["ccs"] is False and config["frames"]["short_side"] is None
+    base["train"]["epochs"] = "5.5"  # still not an integer
+    with pytest.raises(ConfigError, match="train.epochs"):
+        validate_config(base)
+
+
+@pytest.mark.parametrize(
+    "override,key",
+    [
+        ({"tda": {"policies": ["bogusaug:n2"]}}, "tda.policies.0"),
+        ({"tda": {"report_policies": ["none", "randaug-t:n2,fademixupp:a1"]}}, "tda.report_policies.1"),
+        ({"report": {"datasets": ["synth4; touch pwned"]}}, "report.datasets.0"),
+        ({"report": {"imbalance_datasets": ["$(id)"]}}, "report.imbalance_datasets.0"),
+        ({"dataset": "a b"}, "dataset"),
+    ],
+)
+def test_policy_and_dataset_names_are_checked_at_validation(tmp_path, override, key):
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(override))
+    with pytest.raises(ConfigError) as err:
+        load_config([ROOT / "config.yaml", path])
+    assert f"  {key}: " in str(err.value) and "allowed form" in str(err.value)
+
+
+def test_schema_policy_names_are_the_policy_grammar_names():
+    import re
+
+    from videoaug.augment.policy import RECIPE_NAMES
+    from videoaug.config import load_schema
+
+    pattern = load_schema()["$defs"]["tda_policy"]["pattern"]
+    names = set(re.search(r"\^\(none\|\(([^)]*)\)", pattern).group(1).split("|"))
+    assert names | {"none"} == set(RECIPE_NAMES)

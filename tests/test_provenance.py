@@ -29,3 +29,22 @@ def test_result_record_has_the_contract_and_extras(tmp_path):
     assert result["versions"]["videoaug"] == __version__
     assert 2.0 <= result["wall_seconds"] < 60.0
     assert (result["seed"], result["policy"], result["metrics"]) == (3, "mixup:a1", {"top1": 0.5})
+
+
+def test_manifest_hash_ignores_where_the_dataset_sits(tmp_path):
+    from videoaug.provenance import input_hashes, write_json
+
+    def manifest(root, size=10):
+        return {
+            "dataset": "kitchen",
+            "root": str(root),
+            "config": {"kind": "folder", "root": str(root), "test_fraction": 0.3},
+            "videos": [{"id": "Cut/a", "path": f"{root}/Cut/a.mp4", "label": 0, "size": size}],
+        }
+
+    a, b, c = (tmp_path / n / "manifest.json" for n in "abc")
+    write_json(a, manifest("/data/kitchen"))
+    write_json(b, manifest("/scratch/me/kitchen"))
+    write_json(c, manifest("/data/kitchen", size=11))  # another file: another hash
+    hashes = input_hashes([a, b, c])
+    assert hashes[str(a)] == hashes[str(b)] != hashes[str(c)]

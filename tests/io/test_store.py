@@ -8,13 +8,16 @@ import pytest
 
 from videoaug.io.store import (
     FRAMES_SCHEMA,
+    DiskFullError,
     FrameStore,
     FrameStoreWriter,
     ImageStore,
     ImageStoreWriter,
     StoreError,
     atomic_store,
+    open_store,
     read_rows,
+    require_free_space,
     store_params,
 )
 
@@ -129,3 +132,71 @@ def test_read_rows_empty():
         dset = handle.create_dataset("x", data=np.arange(10))
         assert read_rows(dset, []).shape == (0,)
         assert read_rows(dset, [3, 1, 3]).tolist() == [3, 1, 3]
+
+
+# ------------------------------------------------------------------ streaming writes, full disks
+def test_add_chunks_equals_add_and_a_failing_stream_leaves_no_video(tmp_path):
+    clip = _clips()[1]
+    whole, pieces = tmp_path / "whole.h5", tmp_path / "pieces.h5"
+    with atomic_store(whole, FRAMES_SCHEMA, {}) as handle:
+        writer = FrameStoreWriter(handle, "lz4")
+        writer.add("v", clip, label=1, fps=25.0, source="v")
+        writer.close()
+
+    def broken():
+        yield clip[:4]
+        raise ValueError("corrupt half-way")
+
+    with atomic_store(pieces, FRAMES_SCHEMA, {}) as handle:
+        writer = FrameStoreWriter(handle, "lz4")
+        with pytest.raises(ValueError, match="half-way"):
+            writer.add_chunks("bad", broken(), label=0, fps=25.0, source="bad")
+        count = writer.add_chunks(
+            "v", iter([clip[:4], clip[4:7], clip[7:]]), label=1, fps=lambda: 25.0, source="v"
+        )
+        writer.close()
+    assert count == len(clip)
+    store = FrameStore(pieces)
+    assert store.video_ids == ["v"]  # the broken video left nothing behind
+    np.testing.assert_array_equal(store.read(0), FrameStore(whole).read(0))
+
+
+def test_stores_say_how_to_read_them(tmp_path):
+    path = tmp_path / "f.h5"
+    _write_frames(path)
+    with open_store(path) as handle:
+        assert "import hdf5plugin" in handle.attrs["reader_note"]
+
+
+def test_full_disk_stops_before_hdf5_fails_and_removes_the_tmp(tmp_path, monkeypatch):
+    import shutil as shutil_module
+
+    from videoaug.io import store as store_module
+
+    real = shutil_module.disk_usage
+    budget = {"free": 64 << 20}
+
+    def fake_usage(path):
+        usage = real(path)
+        return usage._replace(free=budget["free"])
+
+    monkeypatch.setattr(store_module.shutil, "disk_usage", fake_usage)
+    path = tmp_path / "full.h5"
+    big = np.zeros((64, 240, 320, 3), np.uint8)  # 14.7 MB raw per video
+    with pytest.raises(DiskFullError) as err:
+        with atomic_store(path, FRAMES_SCHEMA, {}) as handle:
+            writer = FrameStoreWriter(handle, "lz4")
+            writer.add("a", big, label=0, fps=25.0, source="a")
+            budget["free"] = 10 << 20  # the disk fills up
+            writer.add("b", big, label=0, fps=25.0, source="b")
+    message = str(err.value)
+    assert "no space left on device while writing" in message and str(path) in message
+    assert "free 14 MB" in message or "free 13 MB" in message  # 14.7 + 8 reserve - 10 free
+    assert "cache_dir" in message
+    assert not path.exists() and not path.with_name("full.h5.tmp").exists()
+
+
+def test_require_free_space_passes_with_room(tmp_path):
+    require_free_space(tmp_path / "x.h5", 1024)  # a real disk with more than 8 MB free
+    with pytest.raises(DiskFullError, match="free"):
+        require_free_space(tmp_path / "x.h5", 1 << 62)

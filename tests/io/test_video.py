@@ -41,3 +41,21 @@ def test_bad_videos_raise_naming_the_file(bad_videos, kind):
 def test_missing_file(tmp_path):
     with pytest.raises(VideoDecodeError, match="does not exist"):
         read_frames(tmp_path / "nope.mp4")
+
+
+def test_stream_video_pieces_concatenate_to_the_whole_clip(tiny_video):
+    from videoaug.io.video import stream_video
+
+    fps, pieces = stream_video(tiny_video, short_side=24, chunk_frames=5)
+    pieces = list(pieces)
+    assert fps == 10.0
+    assert [len(p) for p in pieces] == [5, 5, 2]
+    np.testing.assert_array_equal(np.concatenate(pieces), read_frames(tiny_video, short_side=24))
+
+
+def test_stream_video_raises_for_a_truncated_file_after_its_pieces(bad_videos):
+    from videoaug.io.video import stream_video
+
+    with pytest.raises(VideoDecodeError, match="truncated"):
+        _, pieces = stream_video(bad_videos["truncated"])
+        list(pieces)

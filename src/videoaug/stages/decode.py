@@ -136,5 +136,13 @@ def gather_frames_index(shard_paths: list[str | Path], out: str | Path) -> dict:
     }
     write_json(out, index)
     for item in skipped:
-        log.warning("left out %s: %s", item["path"], item["reason"])
+        log.info("left out %s: %s", item["path"], item["reason"])
+    if skipped:
+        # Each decode job already warned per file; here one line with the total.
+        log.warning(
+            "%d video(s) could not be decoded and were left out (on_bad_video: skip); "
+            "they are listed with their reasons in %s",
+            len(skipped),
+            out,
+        )
     return index
