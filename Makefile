@@ -8,7 +8,7 @@ CORES ?= all
 TARGET ?= results/synth4_sps.json
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all bench lint setup system-deps clean-cache
+.PHONY: run test test-all bench lint setup system-deps clean-cache gpu-check
 
 setup: $(STAMP)
 
@@ -33,6 +33,11 @@ test-all: setup
 
 bench: setup
 	$(PY) bench/run_all.py
+
+# On a CUDA machine: set up, run the `cuda` tests and GPU benchmarks, write results/gpu_check.json.
+# Without a GPU it says so and exits 0 in seconds.
+gpu-check:
+	@scripts/gpu_check.sh
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

@@ -75,3 +75,18 @@ def bad_videos(tmp_path_factory, tiny_video) -> dict[str, Path]:
         check=True,
     )
     return {"empty": empty, "truncated": truncated, "garbage": garbage, "audio": audio}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``cuda`` compare CUDA with CPU output: without a GPU they are skipped with
+    that reason (``scripts/gpu_check.sh`` runs them on a CUDA machine)."""
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(
+        reason="no CUDA device here: run `make gpu-check` (scripts/gpu_check.sh) on a GPU machine"
+    )
+    for item in items:
+        if "cuda" in item.keywords:
+            item.add_marker(skip)

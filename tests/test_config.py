@@ -86,7 +86,8 @@ def test_command_line_strings_become_the_numbers_the_schema_asks_for():
     "override,key",
     [
         ({"tda": {"policies": ["bogusaug:n2"]}}, "tda.policies.0"),
-        ({"tda": {"report_policies": ["none", "randaug-t:n2,fademixupp:a1"]}}, "tda.report_policies.1"),
+        ({"tda": {"report_policies": ["none", "randaug-t:n2,fademix:a1"]}},
+         "tda.report_policies.1"),
         ({"report": {"datasets": ["synth4; touch pwned"]}}, "report.datasets.0"),
         ({"report": {"imbalance_datasets": ["$(id)"]}}, "report.imbalance_datasets.0"),
         ({"dataset": "a b"}, "dataset"),
