@@ -12,6 +12,7 @@ sys.path.insert(0, str(HERE))
 
 MODULES = [
     "bench_foundation",
+    "bench_decode_memory",
     "bench_augment",
     "bench_train",
     "bench_gan",
