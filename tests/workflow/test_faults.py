@@ -45,7 +45,10 @@ def test_metrics_do_not_depend_on_the_cores_snakemake_grants(built_project, tmp_
     b = json.loads((built_project / target).read_text())
     assert a["compute"]["torch_threads"] == b["compute"]["torch_threads"] == 2
     assert a["metrics"] == b["metrics"]
-    untimed = [[{k: v for k, v in e.items() if k != "seconds"} for e in r["history"]] for r in (a, b)]
+    untimed = [
+        [{k: v for k, v in epoch.items() if k != "seconds"} for epoch in result["history"]]
+        for result in (a, b)
+    ]
     assert untimed[0] == untimed[1]
     scores_a = np.load(one_core / "results/scores/synth4_ssdi.npz")
     scores_b = np.load(built_project / "results/scores/synth4_ssdi.npz")
