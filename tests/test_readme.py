@@ -46,7 +46,7 @@ def readme_commands() -> list[str]:
             if PROGRAM.match(line):
                 commands.append(" ".join(line.split()))
     for code in re.findall(r"`((?:\.venv/bin/)?snakemake [^`]+)`", text):
-        if not re.search(r"\b[A-Z]{3,}\b|\.\.\.", code):  # placeholders such as TARGET
+        if not re.search(r"\b[A-Z]{3,}\b|\.\.\.|…", code):  # placeholders: TARGET, …
             commands.append(" ".join(code.split()))
     return list(dict.fromkeys(commands))
 

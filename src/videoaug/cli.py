@@ -8,6 +8,7 @@ rule's ``params`` are exactly what shaped the output) or from ``--config FILE ..
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import importlib
 import json
 import logging
@@ -266,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         setup_job_logging(args.log, args.command)
     else:
         setup_logging()
+    faulthandler.enable()  # a crash in native code (HDF5, codecs) leaves a trace in the log
     if args.threads:
         from videoaug.train.device import set_compute_threads
 
