@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from tests.workflow.conftest import PROJECT, SNAKEMAKE, copy_project
+from tests.workflow.conftest import PROJECT, SNAKEMAKE, copy_project, fake_ucf101
 
 README = PROJECT / "README.md"
 PROGRAM = re.compile(r"^((?:[A-Z_]+=\S+\s+)*)((?:\.venv/bin/)?(?:snakemake|make))(\s.*)?$")
@@ -60,29 +60,11 @@ def test_the_readme_shows_commands():
     assert len(COMMANDS) >= 8
 
 
-def _fake_ucf101(root, video):
-    ann = root / "ucfTrainTestlist"
-    ann.mkdir(parents=True)
-    classes = ["ApplyEyeMakeup", "GolfSwing", "Shotput", "Skiing", "YoYo"]
-    (ann / "classInd.txt").write_text("".join(f"{i + 1} {c}\n" for i, c in enumerate(classes)))
-    train, test = [], []
-    for cls in classes:
-        (root / cls).mkdir()
-        for g in range(1, 4):
-            name = f"{cls}/v_{cls}_g{g:02d}_c01.avi"
-            shutil.copy(video, root / name)
-            (train if g > 1 else test).append(name)
-    for k in (1, 2, 3):
-        (ann / f"trainlist0{k}.txt").write_text(
-            "".join(f"{n} {classes.index(n.split('/')[0]) + 1}\n" for n in train))
-        (ann / f"testlist0{k}.txt").write_text("".join(f"{n}\n" for n in test))
-
-
 @pytest.fixture(scope="module")
 def readme_project(tmp_path_factory, tiny_video):
     """A project copy with fake UCF101 and the README's `mine.yaml` (kitchen) dataset."""
     workdir = copy_project(tmp_path_factory.mktemp("readme"))
-    _fake_ucf101(workdir / "data" / "UCF101", tiny_video)
+    fake_ucf101(workdir / "data" / "UCF101", tiny_video, splits=(1, 2, 3))
     mine = re.search(r"```yaml\n(.*?kitchen.*?)```", README.read_text(), re.S).group(1)
     kitchen = workdir / "kitchen"
     for cls in ("Cut", "Stir"):

@@ -24,6 +24,28 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
+def fake_ucf101(root: Path, video: Path, splits: tuple[int, ...] = (1,)) -> Path:
+    """A UCF101 tree (5 classes x 3 copies of ``video``, classInd and split lists) at ``root``:
+    enough for the readers and a dry run of the ucf4 DAG."""
+    ann = root / "ucfTrainTestlist"
+    ann.mkdir(parents=True)
+    classes = ["ApplyEyeMakeup", "GolfSwing", "Shotput", "Skiing", "YoYo"]
+    (ann / "classInd.txt").write_text("".join(f"{i + 1} {c}\n" for i, c in enumerate(classes)))
+    train, test = [], []
+    for cls in classes:
+        (root / cls).mkdir()
+        for g in range(1, 4):
+            name = f"{cls}/v_{cls}_g{g:02d}_c01.avi"
+            shutil.copy(video, root / name)
+            (train if g > 1 else test).append(name)
+    for k in splits:
+        (ann / f"trainlist0{k}.txt").write_text(
+            "".join(f"{n} {classes.index(n.split('/')[0]) + 1}\n" for n in train)
+        )
+        (ann / f"testlist0{k}.txt").write_text("".join(f"{n}\n" for n in test))
+    return root
+
+
 def snakemake(
     workdir: Path,
     *args: str,

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 from tests.result_contract import RESULT_KEYS
-from tests.workflow.conftest import SNAKEMAKE, copy_project, snakemake
+from tests.workflow.conftest import SNAKEMAKE, copy_project, fake_ucf101, snakemake
 
 
 def _jobs(dry_run_output: str) -> set[str]:
@@ -80,22 +80,7 @@ def test_missing_dataset_root_says_what_to_download(tmp_path):
 
 def test_dry_run_against_fake_ucf_root(tmp_path, tiny_video):
     workdir = copy_project(tmp_path / "p")
-    root = workdir / "data" / "UCF101"
-    ann = root / "ucfTrainTestlist"
-    ann.mkdir(parents=True)
-    classes = ["ApplyEyeMakeup", "GolfSwing", "Shotput", "Skiing", "YoYo"]
-    (ann / "classInd.txt").write_text("".join(f"{i + 1} {c}\n" for i, c in enumerate(classes)))
-    train, test = [], []
-    for cls in classes:
-        (root / cls).mkdir()
-        for g in range(1, 4):
-            name = f"{cls}/v_{cls}_g{g:02d}_c01.avi"
-            shutil.copy(tiny_video, root / name)
-            (train if g > 1 else test).append(name)
-    (ann / "trainlist01.txt").write_text(
-        "".join(f"{n} {classes.index(n.split('/')[0]) + 1}\n" for n in train)
-    )
-    (ann / "testlist01.txt").write_text("".join(f"{n}\n" for n in test))
+    fake_ucf101(workdir / "data" / "UCF101", tiny_video)
     proc = snakemake(workdir, "--cores", "8", "-n", "results/ucf4_sps.json")
     jobs = _jobs(proc.stdout)
     assert {
