@@ -265,9 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.log:
         setup_job_logging(args.log, args.command)
+        faulthandler.enable()  # a crash in native code (HDF5, codecs) leaves a trace in the log
     else:
         setup_logging()
-    faulthandler.enable()  # a crash in native code (HDF5, codecs) leaves a trace in the log
     if args.threads:
         from videoaug.train.device import set_compute_threads
 

@@ -29,29 +29,30 @@ LOCATION_KEYS = frozenset({"root", "annotations", "splits", "trainlist", "testli
 
 
 def manifest_digest(path: str | Path) -> str:
-    """sha256 of a manifest without where the dataset sits: the root, the folder keys of its
-    config entry and the videos' absolute paths (made relative to the root) are left out, so the
+    """sha256 of a manifest without where the dataset sits: the root and the folder keys of its
+    config entry are left out and every path under the root is made relative, so the
     same videos in another folder give the same digest; any change of ids, labels, splits,
     sizes or relative paths changes it."""
     manifest = read_json(path)
-    root = Path(manifest.get("root", "/"))
-    videos = []
-    for video in manifest.get("videos", []):
-        video = dict(video)
-        if "path" in video:
-            try:
-                video["path"] = Path(video["path"]).relative_to(root).as_posix()
-            except ValueError:
-                video["path"] = Path(video["path"]).name
-        videos.append(video)
-    portable = {
-        **{k: v for k, v in manifest.items() if k not in ("root", "videos", "config")},
+    root = str(manifest.get("root", "")).rstrip("/")
+
+    def relative(value: Any) -> Any:
+        # Any path under the root (a video's path, a synthetic mask's path) becomes relative.
+        if isinstance(value, str) and root and value.startswith(root + "/"):
+            return value[len(root) + 1 :]
+        if isinstance(value, dict):
+            return {k: relative(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [relative(v) for v in value]
+        return value
+
+    fingerprint = {
+        **{k: relative(v) for k, v in manifest.items() if k not in ("root", "config")},
         "config": {
             k: v for k, v in manifest.get("config", {}).items() if k not in LOCATION_KEYS
         },
-        "videos": videos,
     }
-    return hashlib.sha256(json.dumps(portable, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()
 
 
 def input_hash(path: str | Path) -> str:

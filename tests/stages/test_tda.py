@@ -13,6 +13,7 @@ from tests.result_contract import RESULT_KEYS
 from videoaug.cli import main as cli_main
 from videoaug.config import load_config
 from videoaug.io.store import FRAMES_SCHEMA, FrameStoreWriter, atomic_store
+from videoaug.provenance import input_hash
 from videoaug.stages.params import tda_params
 from videoaug.stages.tda import (
     TdaParams,
@@ -102,7 +103,8 @@ def test_result_follows_the_contract(tmp_path, tiny_store):
     assert [r["epoch"] for r in result["history"]] == [0, 1]
     assert result["counts"]["train_real"] == 3 * TRAIN_PER_CLASS
     assert result["counts"]["test_videos"] == 3 * TEST_PER_CLASS
-    assert result["inputs"] == {str(p): _sha256(p) for p in [manifest, *shards]}
+    assert result["inputs"] == {str(p): input_hash(p) for p in [manifest, *shards]}
+    assert result["inputs"][str(shards[0])] == _sha256(shards[0])
     assert result["config"]["short_side"] == [16, 20] and result["config"]["clip_len"] == 4
 
 
