@@ -257,7 +257,8 @@ class MixParams:
         boxes: ``(B, 6)`` int64 half-open ``(t0, t1, y0, y1, x0, x1)``.
         inside: ``(B, T)`` partner weight inside the box, per frame.
         outside: ``(B, T)`` partner weight outside the box, per frame.
-        lam: ``(B,)`` the drawn ``lambda`` (for inspection; the label uses the weight map).
+        lam: ``(B,)`` the drawn ``lambda`` (for inspection; the label uses the weight map;
+            released CutMixUp family: the blend weight ``w``; 1 for clips not mixed).
     """
 
     partner: Tensor
