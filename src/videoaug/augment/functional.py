@@ -58,7 +58,9 @@ equalize
 Every geometric op fills with 0 in both conventions. The signed ops (:data:`SIGNED_OPS` /
 :data:`RELEASED_SIGNED_OPS`) take a signed magnitude; a negative value turns the other way.
 Magnitudes above 30 extrapolate linearly; each op clamps its parameter to its valid domain (bits
-in 1..8, randaugment enhancement factors >= 0).
+in 1..8, randaugment enhancement factors >= 0). (The released code asserts that most parameters
+stay in their range, i.e. ``M + d <= 30`` in ``temporal+``; the paper's ``M <= 10`` never gets
+there, and here larger values extrapolate instead of failing.)
 
 ``randaugment`` geometric ops resample with ``grid_sample`` (bilinear, zero fill) on the grid of
 one ``(2, 3)`` affine matrix per frame (the grid ``affine_grid`` would build, computed by
