@@ -5,7 +5,9 @@ and per-frame magnitudes, same parameter mapping as :mod:`videoaug.augment.funct
 frame at a time in a Python loop over clips, frames and ops, on ``(B, C, T, H, W)`` uint8 clips:
 
 * :func:`pil_randaugment_t`: ``PIL.ImageOps`` / ``ImageEnhance`` / ``Image.transform``, the way
-  image RandAugment is usually written (the benchmark's baseline);
+  image RandAugment is usually written (the benchmark's baseline); for params drawn in the
+  ``released`` convention it applies :data:`RELEASED_PIL_OPS`, the released code's mappings
+  (``Image.rotate``/``transform`` with PIL's default nearest resampling, etc.);
 * :func:`opencv_randaugment_t`: the same ops with OpenCV's SIMD uint8 kernels (``cv2.LUT``,
   ``cv2.warpAffine``, ``cv2.filter2D``, ...), the fastest per-frame CPU library at hand. It shows
   how far per-frame C kernels can go beyond PIL on one core, i.e. the room a CPU leaves for any
@@ -22,7 +24,7 @@ import torch
 from PIL import Image, ImageEnhance, ImageOps
 
 from videoaug.augment import functional as F
-from videoaug.augment.randaugment_t import RandAugmentTParams
+from videoaug.augment.randaugment_t import RandAugmentTParams, kernel_magnitudes
 
 # ----------------------------------------------------------------------------- PIL
 
@@ -78,6 +80,37 @@ PIL_OPS: dict[str, Callable[[Image.Image, float], Image.Image]] = {
 """Op name -> ``(PIL image, magnitude) -> PIL image``, one call per frame."""
 
 
+def _released_enhance(kind: type) -> Callable[[Image.Image, float], Image.Image]:
+    return lambda image, m: kind(image).enhance(0.1 + 1.8 * m / F.MAX_MAGNITUDE)
+
+
+def _released_affine(coefficients: Callable[[float], tuple]) -> Callable:
+    return lambda image, m: image.transform(image.size, Image.Transform.AFFINE, coefficients(m))
+
+
+RELEASED_PIL_OPS: dict[str, Callable[[Image.Image, float], Image.Image]] = {
+    "identity": lambda image, m: image,
+    "autocontrast": lambda image, m: ImageOps.autocontrast(image),
+    "equalize": lambda image, m: ImageOps.equalize(image),
+    "invert": lambda image, m: ImageOps.invert(image),
+    "rotate": lambda image, m: image.rotate(30.0 * m / F.MAX_MAGNITUDE),
+    # the released loop passes 7.5 * bits for posterize (randaugment_t.kernel_magnitudes)
+    "posterize": lambda image, m: ImageOps.posterize(
+        image, min(8, max(1, int(4.0 * m / F.MAX_MAGNITUDE)))
+    ),
+    "solarize": lambda image, m: ImageOps.solarize(image, 256.0 * m / F.MAX_MAGNITUDE),
+    "color": _released_enhance(ImageEnhance.Color),
+    "contrast": _released_enhance(ImageEnhance.Contrast),
+    "brightness": _released_enhance(ImageEnhance.Brightness),
+    "sharpness": _released_enhance(ImageEnhance.Sharpness),
+    "shear_x": _released_affine(lambda m: (1, 0.3 * m / F.MAX_MAGNITUDE, 0, 0, 1, 0)),
+    "shear_y": _released_affine(lambda m: (1, 0, 0, 0.3 * m / F.MAX_MAGNITUDE, 1, 0)),
+    "translate_x": _released_affine(lambda m: (1, 0, 100.0 * m / F.MAX_MAGNITUDE, 0, 1, 0)),
+    "translate_y": _released_affine(lambda m: (1, 0, 0, 0, 1, 100.0 * m / F.MAX_MAGNITUDE)),
+}
+"""The released code's ops as PIL calls, ``(PIL image, magnitude on 0..30) -> PIL image``."""
+
+
 def _per_frame_loop(
     clips: torch.Tensor,
     params: RandAugmentTParams,
@@ -86,22 +119,25 @@ def _per_frame_loop(
     to_array: Callable[[object], np.ndarray],
 ) -> torch.Tensor:
     """Apply the drawn ops with ``ops`` one frame ``(H, W, C)`` at a time, in the drawn order."""
+    names = F.op_names(params.convention)
     op_indices = params.op_indices.tolist()
-    magnitudes = params.magnitudes.tolist()
+    magnitudes = kernel_magnitudes(params).tolist()
     frames = clips.permute(0, 2, 3, 4, 1).numpy()  # (B, T, H, W, C)
     out = np.empty_like(frames)
     for b, clip in enumerate(frames):
         for t, frame in enumerate(clip):
             image = to_image(frame)
             for slot, op_index in enumerate(op_indices[b]):
-                image = ops[F.OP_NAMES[op_index]](image, magnitudes[b][slot][t])
+                image = ops[names[op_index]](image, magnitudes[b][slot][t])
             out[b, t] = to_array(image)
     return torch.from_numpy(out).permute(0, 4, 1, 2, 3).contiguous()
 
 
 def pil_randaugment_t(clips: torch.Tensor, params: RandAugmentTParams) -> torch.Tensor:
-    """The drawn RandAugment-T ops, frame by frame with PIL: ``(B, C, T, H, W)`` uint8 in/out."""
-    return _per_frame_loop(clips, params, PIL_OPS, Image.fromarray, np.asarray)
+    """The drawn RandAugment-T ops, frame by frame with PIL: ``(B, C, T, H, W)`` uint8 in/out
+    (the released mappings for params drawn in the ``released`` convention)."""
+    ops = RELEASED_PIL_OPS if params.convention == "released" else PIL_OPS
+    return _per_frame_loop(clips, params, ops, Image.fromarray, np.asarray)
 
 
 # ----------------------------------------------------------------------------- OpenCV
@@ -203,5 +239,8 @@ OPENCV_OPS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
 
 
 def opencv_randaugment_t(clips: torch.Tensor, params: RandAugmentTParams) -> torch.Tensor:
-    """The drawn RandAugment-T ops, frame by frame with OpenCV: ``(B, C, T, H, W)`` uint8."""
+    """The drawn RandAugment-T ops, frame by frame with OpenCV: ``(B, C, T, H, W)`` uint8
+    (``randaugment`` convention only)."""
+    if params.convention != "randaugment":
+        raise ValueError("the OpenCV reference implements the randaugment convention only")
     return _per_frame_loop(clips, params, OPENCV_OPS, np.ascontiguousarray, np.asarray)

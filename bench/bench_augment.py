@@ -8,12 +8,20 @@
   The mean absolute difference of the two outputs (0..255 levels) shows they compute the same
   thing. Beside it, the same ops in a per-frame OpenCV loop (``augment_references``): the
   fastest per-frame uint8 kernels on this CPU, i.e. how much room a core leaves above PIL.
+* ``augment_vs_pil_loop_released``: the same ratio for the ``released`` convention (Kim et
+  al.'s released code: 15 ops with PIL's integer rounding and nearest resampling), against a PIL
+  loop of the released mappings (``RELEASED_PIL_OPS``; no OpenCV counterpart). Goal >= 10. Both
+  conventions run in one process, side by side, and ``released_vs_randaugment`` is the ratio of
+  their clips/s.
 * ``augment_share_of_step``: time of RandAugment-T on the batch divided by (that + one
   forward/backward of torchvision's ``r3d_18(weights=None)`` on the batch). Goal <= 10 %.
 
 Each entry also carries the process's peak RSS (``resource.getrusage``) after it ran.
 Run: ``python bench/bench_augment.py`` (about a minute on 2 CPU cores); ``--per-op`` adds a table
-of microseconds per frame for each op (ours, PIL, OpenCV).
+of microseconds per frame for each op (ours, PIL, OpenCV); ``--conventions`` adds, per op at
+``M = 9`` on the test batch, the mean absolute difference (0..255) of the released op from a PIL
+call of the released mapping, and of the ``randaugment`` op from the released one
+(``--only-conventions``: that table alone).
 """
 
 from __future__ import annotations
@@ -24,8 +32,15 @@ import time
 from collections.abc import Callable
 
 import cv2
+import numpy as np
 import torch
-from augment_references import OPENCV_OPS, PIL_OPS, opencv_randaugment_t, pil_randaugment_t
+from augment_references import (
+    OPENCV_OPS,
+    PIL_OPS,
+    RELEASED_PIL_OPS,
+    opencv_randaugment_t,
+    pil_randaugment_t,
+)
 from common import peak_rss_mb, row
 from PIL import Image
 
@@ -63,31 +78,41 @@ def _test_batch() -> torch.Tensor:
 
 
 def _alternating_rates(clips: torch.Tensor, augment: RandAugmentT, rounds: int) -> dict:
-    """Median clips/s of ours, the PIL loop and the OpenCV loop, run in turn on the same fresh
-    draws so that all three see the same machine load; ours includes drawing its parameters."""
+    """Median clips/s of ours, the PIL loop and (randaugment only) the OpenCV loop, run in turn
+    on the same fresh draws so that all see the same machine load; ours includes drawing its
+    parameters."""
     generator = torch.Generator().manual_seed(SEED)
-    times: dict[str, list[float]] = {"ours": [], "pil": [], "opencv": []}
+    references = [("pil", pil_randaugment_t)]
+    if augment.convention == "randaugment":
+        references.append(("opencv", opencv_randaugment_t))
+    times: dict[str, list[float]] = {"ours": [], **{name: [] for name, _ in references}}
     for _ in range(rounds):
         start = time.perf_counter()
         params = augment.make_params(clips.shape, generator)
         augment.apply(clips, params)
         times["ours"].append(time.perf_counter() - start)
-        for name, reference in (("pil", pil_randaugment_t), ("opencv", opencv_randaugment_t)):
+        for name, reference in references:
             start = time.perf_counter()
             reference(clips, params)
             times[name].append(time.perf_counter() - start)
     return {name: clips.shape[0] / statistics.median(values) for name, values in times.items()}
 
 
-def bench_augment_vs_pil_loop(clips: torch.Tensor, rounds: int = 5) -> dict:
+def bench_augment_vs_pil_loop(
+    clips: torch.Tensor, rounds: int = 5, convention: str = "randaugment"
+) -> dict:
     """Ratio measured with torch and OpenCV on one thread, like the PIL loop (per-core
     throughput); the ratio with torch's default thread count is reported beside it, and so is
-    the OpenCV per-frame loop's ratio to PIL (how far the best per-frame C kernels here go)."""
-    augment = RandAugmentT(N_OPS, MAGNITUDE, MODE)
+    the OpenCV per-frame loop's ratio to PIL (randaugment: how far the best per-frame C kernels
+    here go)."""
+    augment = RandAugmentT(N_OPS, MAGNITUDE, MODE, convention)
     params = augment.make_params(clips.shape, torch.Generator().manual_seed(SEED))
     ours = augment.apply(clips, params).float()
     theirs = pil_randaugment_t(clips, params).float()
-    opencv = opencv_randaugment_t(clips, params).float()
+    details: dict[str, object] = {}
+    if convention == "randaugment":
+        opencv = opencv_randaugment_t(clips, params).float()
+        details["opencv_mean_abs_diff_vs_pil"] = round(float((opencv - theirs).abs().mean()), 3)
 
     threads = torch.get_num_threads()
     all_threads = _alternating_rates(clips, augment, rounds)
@@ -100,19 +125,39 @@ def bench_augment_vs_pil_loop(clips: torch.Tensor, rounds: int = 5) -> dict:
         torch.set_num_threads(threads)
         cv2.setNumThreads(cv2_threads)
     ratio = rates["ours"] / rates["pil"]
+    if "opencv" in rates:
+        details["opencv_clips_per_s"] = round(rates["opencv"], 2)
+        details["opencv_vs_pil"] = round(rates["opencv"] / rates["pil"], 3)
     return row(
         ratio,
         ">= 10",
         ratio >= 10.0,
+        convention=convention,
         ours_clips_per_s=round(rates["ours"], 2),
         pil_clips_per_s=round(rates["pil"], 2),
-        opencv_clips_per_s=round(rates["opencv"], 2),
-        opencv_vs_pil=round(rates["opencv"] / rates["pil"], 3),
         **{f"ratio_with_{threads}_threads": round(all_threads["ours"] / all_threads["pil"], 3)},
         mean_abs_diff_vs_pil=round(float((ours - theirs).abs().mean()), 3),
-        opencv_mean_abs_diff_vs_pil=round(float((opencv - theirs).abs().mean()), 3),
+        **details,
         peak_rss_mb=round(peak_rss_mb(), 1),
     )
+
+
+def convention_table(clips: torch.Tensor, magnitude: float = MAGNITUDE) -> list[tuple[str, ...]]:
+    """Per op at ``magnitude``: mean |released op - PIL released mapping| and mean |randaugment
+    op - released op| (0..255 levels) on ``clips``."""
+    frames = clips.permute(0, 2, 3, 4, 1).reshape(-1, *clips.shape[3:], clips.shape[1]).numpy()
+    lines = [("op", "released vs PIL", "randaugment vs released")]
+    for name in F.op_names("released"):
+        released = F.apply_op(name, clips, magnitude, convention="released")
+        flat = released.permute(0, 2, 3, 4, 1).reshape(frames.shape).numpy().astype(float)
+        pil = np.stack([np.asarray(RELEASED_PIL_OPS[name](Image.fromarray(frame), magnitude))
+                        for frame in frames]).astype(float)
+        other = "n/a (not in the op set)"
+        if name in F.OP_NAMES:
+            ours = F.apply_op(name, clips, magnitude).float()
+            other = f"{float((ours - released.float()).abs().mean()):.2f}"
+        lines.append((name, f"{np.abs(flat - pil).mean():.3f}", other))
+    return lines
 
 
 def per_op_table(clips: torch.Tensor, magnitude: float = MAGNITUDE) -> list[tuple[str, ...]]:
@@ -181,26 +226,37 @@ def bench_augment_share_of_step(clips: torch.Tensor) -> dict:
 def run() -> dict[str, dict]:
     """Run both benchmarks; ``{name: {"value", "goal", "ok", ...}}``."""
     clips = _test_batch()
+    default = bench_augment_vs_pil_loop(clips)
+    released = bench_augment_vs_pil_loop(clips, convention="released")
+    released["released_vs_randaugment"] = round(
+        released["ours_clips_per_s"] / default["ours_clips_per_s"], 3
+    )
     return {
-        "augment_vs_pil_loop": bench_augment_vs_pil_loop(clips),
+        "augment_vs_pil_loop": default,
+        "augment_vs_pil_loop_released": released,
         "augment_share_of_step": bench_augment_share_of_step(clips),
     }
 
 
 def _print_table(results: dict[str, dict]) -> None:
-    print(f"{'benchmark':<24} {'value':>10} {'goal':>8} {'ok':>4}  details")
+    print(f"{'benchmark':<30} {'value':>10} {'goal':>8} {'ok':>4}  details")
     for name, entry in results.items():
         details = ", ".join(
-            f"{key}={value:.4g}"
+            f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
             for key, value in entry.items()
             if key not in ("value", "goal", "ok")
         )
         ok = "yes" if entry["ok"] else "no"
-        print(f"{name:<24} {entry['value']:>10.4g} {entry['goal']:>8} {ok:>4}  {details}")
+        print(f"{name:<30} {entry['value']:>10.4g} {entry['goal']:>8} {ok:>4}  {details}")
 
 
 if __name__ == "__main__":
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {BATCH_SHAPE}")
+    if "--conventions" in sys.argv:
+        for line in convention_table(_test_batch()):
+            print("".join(f"{cell:>26}" for cell in line))
+    if "--only-conventions" in sys.argv:
+        sys.exit(0)
     _print_table(run())
     if "--per-op" in sys.argv:
         for line in per_op_table(_test_batch()):

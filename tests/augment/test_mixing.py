@@ -23,7 +23,15 @@ MIX_RECIPES = [
     M.FrameMixUp(alpha=2.0),
     M.CubeMixUp(alpha=0.5),
 ]
+# The released convention (one draw per batch) must give exact labels too.
+RELEASED_RECIPES = [
+    recipe(alpha=alpha, convention="released")
+    for recipe, alpha in ((M.CutMix, 2.0), (M.FrameCutMix, 1.0), (M.CubeCutMix, 5.0),
+                          (M.MixUp, 1.0), (M.FadeMixUp, 1.0), (M.CutMixUp, 1.0),
+                          (M.FrameCutMixUp, 1.0), (M.CubeCutMixUp, 2.0))
+]
 BOX_RECIPES = [r for r in MIX_RECIPES if not isinstance(r, M.MixUp | M.FadeMixUp)]
+MIX_RECIPES = MIX_RECIPES + RELEASED_RECIPES
 CUTOUT_RECIPES = [M.CutOut(), M.FrameCutOut(), M.CubeCutOut()]
 
 
@@ -43,7 +51,8 @@ def _recovered_partner_weight(out: torch.Tensor, partner: torch.Tensor) -> torch
 
 
 def _name(recipe) -> str:
-    return type(recipe).__name__ + str(getattr(recipe, "offset", ""))
+    suffix = "-released" if getattr(recipe, "convention", "") == "released" else ""
+    return type(recipe).__name__ + str(getattr(recipe, "offset", "")) + suffix
 
 
 @pytest.mark.parametrize("recipe", MIX_RECIPES, ids=_name)

@@ -14,6 +14,7 @@ from videoaug.augment.policy import (
     parse_policy,
     policy_from_slug,
     policy_slug,
+    released_variant,
 )
 from videoaug.augment.randaugment_t import RandAugmentT
 
@@ -42,6 +43,14 @@ EXAMPLES = {
     "randaug:n1:m5,cutmix:a2:p0.5": "randaug:n1:m5,cutmix:a2:p0.5",
     "mixup:a0.00001": "mixup:a0.00001",
     "mixup:a1e-5": "mixup:a0.00001",
+    # the convention word: written last, and only when it is not the default
+    "randaug-t:n2:m9:temporal+:released": "randaug-t:n2:m9:temporal+:released",
+    "randaug-t:released:m9:n2": "randaug-t:n2:m9:temporal+:released",
+    "randaug-t:n1:m3:spatial:released": "randaug:n1:m3:released",
+    "randaug:n2:m9:randaugment": "randaug:n2:m9",
+    "cutmixup:a1:released": "cutmixup:a1:released",
+    "framemixup:released": "framecutmixup:a1:released",
+    "cutmix:released:p0.5:a2,fademixup:released": "cutmix:a2:p0.5:released,fademixup:a1:released",
 }
 
 
@@ -100,11 +109,38 @@ def test_steps_are_the_named_recipes_with_their_options():
         ("mixup,", r"empty step"),
         ("mixup: a1", r"contains a space"),
         ("cutmix:o1", r"bad option 'o1'.*valid options for 'cutmix': a<number>, p<number>$"),
+        ("mixup:releasd", r"bad option 'releasd'.*convention \(randaugment \| released\)"),
+        ("mixup:released:randaugment", r"convention given twice"),
+        ("cutout:released", r"'cutout' takes no convention.*project's addition"),
+        ("cutmixup:o1:released", r"offset 1.0 has no meaning in the released convention"),
     ],
 )
 def test_parse_errors_name_the_bad_part(text, message):
     with pytest.raises(ValueError, match=message):
         parse_policy(text)
+
+
+def test_released_word_builds_released_steps_and_keeps_old_slugs():
+    ra_t, mix = parse_policy("randaug-t:n2:m9:temporal+:released,cutmixup:a1:released").steps
+    assert ra_t.transform == RandAugmentT(2, 9.0, "temporal+", "released")
+    assert mix == M.CutMixUp(alpha=1.0, convention="released")
+    assert parse_policy("randaug-t:n2:m9:temporal+").steps[0].transform.convention == "randaugment"
+    assert parse_policy("cutmix:a2").steps[0].convention == "randaugment"
+    assert policy_slug("randaug-t:n2:m9:temporal+:released") == (
+        "randaug-t-n2-m9-temporalp-released")
+    assert policy_slug("cutmixup:a1:released") == "cutmixup-a1-released"
+    assert policy_slug("randaug-t:n2:m9:temporal+:randaugment") == "randaug-t-n2-m9-temporalp"
+
+
+def test_released_variant_converts_every_step():
+    assert released_variant("randaug-t:n2:m9:temporal+") == "randaug-t:n2:m9:temporal+:released"
+    assert released_variant("framemixup:a1") == "framecutmixup:a1:released"
+    assert released_variant("randaug:n1:m5,cutmix:a2:p0.5") == (
+        "randaug:n1:m5:released,cutmix:a2:p0.5:released")
+    assert released_variant("mixup:a1:released") == "mixup:a1:released"
+    assert released_variant("none") == "none"
+    assert released_variant("cutout") is None  # the project's addition: no released form
+    assert released_variant("randaug:n2:m9,cubecutout") is None
 
 
 def test_every_listed_name_parses():

@@ -21,6 +21,7 @@ from videoaug.stages.tda import (
     gallery_rows,
     gallery_video_ids,
     label_text,
+    op_rows,
     tda_gallery,
     train_tda,
     visible_example,
@@ -202,9 +203,25 @@ def test_gallery_draws_one_row_per_policy(tmp_path, tiny_store):
     assert gallery_video_ids(manifest) == ["Alpha/train_0", "Beta/train_0", "Gamma/train_0"]
     out = tmp_path / "figures" / "gallery.png"
     tda_gallery(manifest_path, shards, ["none", "cutmix:a2", "randaug-t:n2:m9:temporal+"],
-                tiny_params(), out, frames_shown=3)
+                tiny_params(), out, frames_shown=3, magnitude=12.0)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(out.parent.glob("*.tmp.png"))
+
+
+def test_op_rows_show_every_op_in_both_conventions():
+    from videoaug.augment import functional
+
+    clip = torch.rand((3, 4, 16, 16), generator=torch.Generator().manual_seed(0))
+    rows = op_rows(clip, 12.0)
+    assert [name for name, _, _ in rows] == list(functional.op_names("released"))
+    by_name = {name: (ours, released) for name, ours, released in rows}
+    assert by_name["invert"][0] is None  # not a RandAugment op
+    assert torch.allclose(by_name["invert"][1], 1.0 - clip, atol=1 / 255)
+    assert torch.allclose(by_name["translate_x"][0],
+                          functional.apply_op("translate_x", clip[None], 12.0)[0])
+    # same M, different mapping: released translates by 40 px (all out of a 16 px frame)
+    assert float(by_name["translate_x"][1].abs().max()) == 0.0
+    assert float(by_name["translate_x"][0].abs().max()) > 0.0
 
 
 def test_visible_example_changes_the_shown_clip_and_mixes_its_label():

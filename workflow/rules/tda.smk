@@ -65,6 +65,7 @@ rule tda_gallery:
         p=lambda w: as_json(stage_params.tda_params(config, config["dataset"], "none")),
         policies=config["tda"]["policies"],
         frames_shown=config["tda"]["gallery_frames"],
+        magnitude=config["tda"]["gallery_magnitude"],
     log:
         "logs/tda_gallery.log",
     conda:
@@ -77,7 +78,8 @@ rule tda_gallery:
     shell:
         "python -m videoaug.cli --log {log:q} tda-gallery --params {params.p:q} --manifest {input.manifest:q}"
         " --frames {input.frames:q} --policies {params.policies:q}"
-        " --frames-shown {params.frames_shown} --out {output:q}"
+        " --frames-shown {params.frames_shown} --magnitude {params.magnitude}"
+        " --out {output:q}"
 
 
 rule kim2020_tables:

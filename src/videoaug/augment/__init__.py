@@ -1,7 +1,9 @@
 """Temporal data augmentation (Kim et al., ECCV-W 2020) on batches of clips ``(B, C, T, H, W)``.
 
-* :mod:`~videoaug.augment.functional`: the 14 RandAugment ops, per frame, with per-frame
-  magnitudes (pure tensor kernels).
+* :mod:`~videoaug.augment.functional`: the RandAugment ops, per frame, with per-frame
+  magnitudes (pure tensor kernels), in two conventions: ``randaugment`` (RandAugment's 14 ops with
+  torchvision's ranges, the default) and ``released`` (the 15 ops and ranges of Kim et al.'s
+  released code, PIL's rounding; the mixing recipes' ``released`` draws are per batch).
 * :mod:`~videoaug.augment.randaugment_t`: RandAugment-T (magnitudes linear over time).
 * :mod:`~videoaug.augment.mixing`: CutOut / CutMix / MixUp / CutMixUp over space, frames and
   cubes, and FadeMixUp, with exact soft labels.
@@ -14,12 +16,15 @@ Every random choice is drawn in a ``make_params(clips_shape, generator)`` from a
 """
 
 from videoaug.augment.functional import (
+    CONVENTIONS,
     FRAME_KERNELS,
     MAGNITUDE_FREE_OPS,
     MAX_MAGNITUDE,
     OP_NAMES,
+    RELEASED_OP_NAMES,
     SIGNED_OPS,
     apply_op,
+    op_names,
 )
 from videoaug.augment.mixing import (
     CubeCutMix,
@@ -47,16 +52,19 @@ from videoaug.augment.policy import (
     parse_policy,
     policy_from_slug,
     policy_slug,
+    released_variant,
 )
 from videoaug.augment.randaugment_t import MODES, RandAugmentT, RandAugmentTParams
 
 __all__ = [
+    "CONVENTIONS",
     "FRAME_KERNELS",
     "MAGNITUDE_FREE_OPS",
     "MAX_MAGNITUDE",
     "MODES",
     "OP_NAMES",
     "RECIPE_NAMES",
+    "RELEASED_OP_NAMES",
     "SIGNED_OPS",
     "CubeCutMix",
     "CubeCutMixUp",
@@ -78,9 +86,11 @@ __all__ = [
     "RandAugmentT",
     "RandAugmentTParams",
     "apply_op",
+    "op_names",
     "parse_policy",
     "policy_from_slug",
     "policy_slug",
+    "released_variant",
     "sample_beta",
     "soft_targets",
 ]

@@ -49,17 +49,40 @@ Recipes (``lambda`` is always the weight of the clip itself, ``1 - lambda`` its 
   ``lambda_t`` from ``lambda - gamma`` to ``lambda + gamma`` with ``gamma ~ U(0, min(lambda,
   1 - lambda))``; the direction (fade in or fade out) is random per clip, as in the authors' code.
   The mean of ``lambda_t`` is ``lambda``, so the label is MixUp's.
+
+Conventions (``convention=`` on every mixing recipe; the CutOut family is the project's addition
+and has none):
+
+* ``randaugment`` (default): the rules above: every draw per clip, continuous box sides with
+  rounded ends, CutMixUp with the ``offset`` branches of Eq. 1.
+* ``released``: what Kim et al.'s released code does (the code behind the paper's numbers). One
+  ``lambda ~ Beta(alpha, alpha)``, one box, one partner permutation and one "mix or not" draw
+  (probability ``p``) per **batch**; FadeMixUp's ``gamma`` and direction per batch too. Boxes
+  (:func:`sample_released_boxes`): on each cut axis of size ``E`` an integer centre ``c`` uniform
+  in ``[0, E)`` and ``half = int(E * r) // 2`` with ``r = sqrt(1 - lambda)`` (CutMix, space),
+  ``1 - lambda`` (FrameCutMix, frames), ``(1 - lambda)^(1/3)`` (CubeCutMix); the box is
+  ``[c - half, c + half)`` clipped to ``[0, E]`` (empty when ``int(E * r) < 2``: at ``T = 16``
+  FrameCutMix mixes no frame when ``lambda > 7/8``, 12.5 % of draws for ``alpha = 1``).
+  CutMixUp family: the box from ``lambda``, a blend weight ``w ~ Beta(2, 2)`` (own clip) and,
+  with probability 1/2, the box holds the pure partner when ``w >= 1/2`` or the pure own clip
+  when ``w < 1/2`` with ``w`` blending outside it; otherwise the whole clip is plain MixUp with
+  ``w`` (no box). ``offset`` has no meaning there.
+
+Labels are the exact share of each source in both conventions (from the applied weight map).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 import torch
 from torch import Tensor
+
+from videoaug.augment.functional import DEFAULT_CONVENTION, check_convention
 
 AXES = ("time", "height", "width")
 
@@ -125,6 +148,29 @@ def sample_boxes(
     low = torch.where(cut, low, torch.zeros_like(low))
     high = torch.where(cut, high, sizes.expand_as(high))
     return torch.stack([low, high], dim=2).reshape(batch, 6).to(torch.int64)
+
+
+def sample_released_boxes(
+    extent: Sequence[int], side_fraction: float, cut_axes: Sequence[bool],
+    generator: torch.Generator,
+) -> Tensor:
+    """One box ``(1, 6)`` int64 by the released code's integer rule (module docstring).
+
+    On a cut axis of size ``E``: centre ``c`` uniform over the integers ``[0, E)``, ``half =
+    int(E * side_fraction) // 2``, ends ``c -/+ half`` clipped to ``[0, E]``; other axes whole.
+    A centre is drawn for every axis (cut or not) so the draw count is the same for all shapes.
+    """
+    device = generator.device
+    ends = []
+    for size, cut in zip(extent, cut_axes, strict=True):
+        size = int(size)
+        centre = int(torch.randint(0, size, (1,), generator=generator, device=device).item())
+        if not cut:
+            ends += [0, size]
+            continue
+        half = int(size * side_fraction) // 2
+        ends += [min(max(centre - half, 0), size), min(max(centre + half, 0), size)]
+    return torch.tensor([ends], dtype=torch.int64, device=device)
 
 
 def full_boxes(batch: int, extent: Sequence[int], device: torch.device | str) -> Tensor:
@@ -211,7 +257,8 @@ class MixParams:
         boxes: ``(B, 6)`` int64 half-open ``(t0, t1, y0, y1, x0, x1)``.
         inside: ``(B, T)`` partner weight inside the box, per frame.
         outside: ``(B, T)`` partner weight outside the box, per frame.
-        lam: ``(B,)`` the drawn ``lambda`` (for inspection; the label uses the weight map).
+        lam: ``(B,)`` the drawn ``lambda`` (for inspection; the label uses the weight map;
+            released CutMixUp family: the blend weight ``w``; 1 for clips not mixed).
     """
 
     partner: Tensor
@@ -319,16 +366,19 @@ class CubeCutOut(_CutOutRecipe):
 
 @dataclass(frozen=True)
 class _MixRecipe:
-    """Base of mixing recipes: ``alpha`` of ``Beta(alpha, alpha)``, per-clip probability ``p``."""
+    """Base of mixing recipes: ``alpha`` of ``Beta(alpha, alpha)``, probability ``p`` (per clip,
+    or per batch in the ``released`` convention), ``convention`` (module docstring)."""
 
     alpha: float = 1.0
     p: float = 1.0
+    convention: str = field(default=DEFAULT_CONVENTION, kw_only=True)
 
     def __post_init__(self) -> None:
         if not self.alpha > 0:
             raise ValueError(f"{type(self).__name__}: alpha must be > 0, got {self.alpha}")
         if not 0.0 <= self.p <= 1.0:
             raise ValueError(f"{type(self).__name__}: p must be in [0, 1], got {self.p}")
+        check_convention(self.convention)
 
     def _weights(
         self, batch: int, extent: tuple[int, int, int], generator: torch.Generator
@@ -336,17 +386,30 @@ class _MixRecipe:
         """Draw ``(boxes (B, 6), inside (B, T), outside (B, T), lam (B,))`` partner weights."""
         raise NotImplementedError
 
+    def _released_weights(
+        self, extent: tuple[int, int, int], generator: torch.Generator
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """The released code's one draw per batch: ``(boxes (1, 6), inside (1, T),
+        outside (1, T), lam (1,))``."""
+        raise NotImplementedError
+
     def make_params(self, clips_shape: Sequence[int], generator: torch.Generator) -> MixParams:
         """Draw applied flags, partners and the recipe's boxes and weights."""
         extent = _extent(clips_shape)
         batch = int(clips_shape[0])
-        applied = sample_applied(batch, self.p, generator)
-        partner = sample_partners(batch, generator)
-        boxes, inside, outside, lam = self._weights(batch, extent, generator)
+        if self.convention == "released":
+            applied = sample_applied(1, self.p, generator).expand(batch)
+            partner = sample_partners(batch, generator)
+            drawn = self._released_weights(extent, generator)
+            boxes, inside, outside, lam = (value.expand(batch, *value.shape[1:]) for value in drawn)
+        else:
+            applied = sample_applied(batch, self.p, generator)
+            partner = sample_partners(batch, generator)
+            boxes, inside, outside, lam = self._weights(batch, extent, generator)
         keep = applied.unsqueeze(1)
         return MixParams(
             partner=partner,
-            boxes=boxes,
+            boxes=boxes.contiguous(),
             inside=torch.where(keep, inside, torch.zeros_like(inside)),
             outside=torch.where(keep, outside, torch.zeros_like(outside)),
             lam=torch.where(applied, lam, torch.ones_like(lam)),
@@ -369,6 +432,17 @@ def _box_side_fractions(box_kind: str, cut_volume: Tensor) -> Tensor:
     return torch.where(cut, side.unsqueeze(1), torch.ones_like(side).unsqueeze(1))
 
 
+def _released_side_fraction(box_kind: str, lam: float) -> float:
+    """Released ``cut_rat``: ``sqrt(1 - lam)`` (space), ``1 - lam`` (time), cube root (cube)."""
+    cut_axes = sum(_CUT_AXES[box_kind])
+    return float(np.power(1.0 - lam, 1.0 / cut_axes)) if cut_axes != 2 else math.sqrt(1.0 - lam)
+
+
+def _released_lam(alpha: float, generator: torch.Generator) -> Tensor:
+    """One ``lambda ~ Beta(alpha, alpha)`` for the whole batch, ``(1,)`` float64."""
+    return sample_beta(alpha, 1, generator)
+
+
 def _constant_over_time(values: Tensor, length: int) -> Tensor:
     return values.to(torch.float32).unsqueeze(1).expand(-1, length).contiguous()
 
@@ -384,6 +458,15 @@ class _CutMixRecipe(_MixRecipe):
         fractions = _box_side_fractions(self.box_kind, 1.0 - lam)
         boxes = sample_boxes(extent, fractions, _CUT_AXES[self.box_kind], generator)
         ones = torch.ones(batch, extent[0], device=boxes.device)
+        return boxes, ones, torch.zeros_like(ones), lam
+
+    def _released_weights(
+        self, extent: tuple[int, int, int], generator: torch.Generator
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        lam = _released_lam(self.alpha, generator)
+        fraction = _released_side_fraction(self.box_kind, float(lam.item()))
+        boxes = sample_released_boxes(extent, fraction, _CUT_AXES[self.box_kind], generator)
+        ones = torch.ones(1, extent[0], device=boxes.device)
         return boxes, ones, torch.zeros_like(ones), lam
 
 
@@ -420,6 +503,11 @@ class MixUp(_MixRecipe):
         boxes = full_boxes(batch, extent, generator.device)
         return boxes, partner_weight, partner_weight.clone(), lam
 
+    def _released_weights(
+        self, extent: tuple[int, int, int], generator: torch.Generator
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        return self._weights(1, extent, generator)  # one draw: the batch's
+
 
 @dataclass(frozen=True)
 class FadeMixUp(_MixRecipe):
@@ -446,6 +534,15 @@ class FadeMixUp(_MixRecipe):
         boxes = full_boxes(batch, extent, device)
         return boxes, partner_weight, partner_weight.clone(), lam
 
+    def _released_weights(
+        self, extent: tuple[int, int, int], generator: torch.Generator
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        return self._weights(1, extent, generator)  # one lam, gamma and direction per batch
+
+
+RELEASED_CUTMIXUP_BETA = 2.0
+"""The released CutMixUp family draws its blend weight from ``Beta(2, 2)`` whatever ``alpha``."""
+
 
 def cutmixup_inner_lambda(lam: Tensor, offset: float) -> Tensor:
     """CutMixUp's in-box weight of the clip itself (paper Eq. 1, two branches).
@@ -466,6 +563,11 @@ class _CutMixUpRecipe(_MixRecipe):
         super().__post_init__()
         if not 0.0 <= self.offset <= 1.0:
             raise ValueError(f"{type(self).__name__}: offset must be in [0, 1], got {self.offset}")
+        if self.convention == "released" and self.offset != 0.5:
+            raise ValueError(
+                f"{type(self).__name__}: offset {self.offset} has no meaning in the released "
+                "convention (the box holds a pure clip or is absent); drop it"
+            )
 
     def _weights(
         self, batch: int, extent: tuple[int, int, int], generator: torch.Generator
@@ -477,6 +579,25 @@ class _CutMixUpRecipe(_MixRecipe):
         inside = _constant_over_time(1.0 - cutmixup_inner_lambda(lam, self.offset), extent[0])
         outside = _constant_over_time(1.0 - lam, extent[0])
         return boxes, inside, outside, lam
+
+    def _released_weights(
+        self, extent: tuple[int, int, int], generator: torch.Generator
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """Box from ``lam ~ Beta(alpha)``; own weight ``w ~ Beta(2, 2)``; box branch or plain
+        MixUp with probability 1/2 each (module docstring). ``lam`` returned is ``w``."""
+        device = generator.device
+        lam = float(_released_lam(self.alpha, generator).item())
+        fraction = _released_side_fraction(self.box_kind, lam)
+        boxes = sample_released_boxes(extent, fraction, _CUT_AXES[self.box_kind], generator)
+        weight = sample_beta(RELEASED_CUTMIXUP_BETA, 1, generator)
+        box_branch = bool(torch.rand(1, generator=generator, device=device).item() < 0.5)
+        outside = _constant_over_time(1.0 - weight, extent[0])
+        if box_branch:
+            pure = 1.0 if float(weight.item()) >= 0.5 else 0.0  # partner's weight in the box
+            inside = torch.full_like(outside, pure)
+        else:
+            inside = outside.clone()
+        return boxes, inside, outside, weight
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ Grammar (no spaces)::
     step    := name (":" option)*
     option  := key number            e.g. a2, p0.5, n2, m9
              | mode                  randaug-t only: spatial | temporal | temporal+ | mix
+             | convention            randaug, randaug-t and mixing steps: released | randaugment
 
 Steps run in the order written (put ``randaug``/``randaug-t`` before mixing steps). Names and
 options (defaults in brackets; see :mod:`videoaug.augment.mixing` and
@@ -27,12 +28,19 @@ name                                               options
 =================================================  ===========================================
 
 Examples: ``none``, ``randaug:n2:m9``, ``randaug-t:n2:m9:temporal+``, ``cutmix:a2:p0.5``,
-``randaug-t:n2:m9,fademixup:a1``.
+``randaug-t:n2:m9,fademixup:a1``, ``randaug-t:n2:m9:temporal+:released``, ``cutmixup:a1:released``.
+
+The convention word (:data:`~videoaug.augment.functional.CONVENTIONS`) picks the ops and draws:
+``randaugment`` (the default: RandAugment/torchvision ranges, per-clip mixing draws) or
+``released`` (Kim et al.'s released code, the one that produced the paper's numbers). The CutOut
+family is the project's addition (not in the released code) and takes no convention.
 
 Every policy has a canonical text: aliases resolved (``randaug-t:...:spatial`` is ``randaug``),
 options in a fixed order, numbers in shortest form; the main hyper-parameters (``n``, ``m``,
 ``a`` and the randaug-t mode) are always written, the others only when not at their default
-(``mixup`` -> ``mixup:a1``, ``cutmix:a2:p1`` -> ``cutmix:a2``). Strings with the same
+(``mixup`` -> ``mixup:a1``, ``cutmix:a2:p1`` -> ``cutmix:a2``); the convention is written last
+and only when it is ``released``, so every policy text written before conventions existed keeps
+its meaning and its slug. Strings with the same
 canonical text behave identically. :func:`policy_slug` maps the canonical
 text to a filename-safe slug (``:`` -> ``-``, ``+`` -> ``p``, ``,`` -> ``_``) for result names
 ``results/{ds}_tda_{slug}.json``; :func:`policy_from_slug` inverts it, so slugs are unique per
@@ -50,6 +58,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from videoaug.augment.functional import CONVENTIONS, DEFAULT_CONVENTION
 from videoaug.augment.mixing import (
     CubeCutMix,
     CubeCutMixUp,
@@ -104,6 +113,7 @@ class _Recipe:
     build: Callable[..., PolicyStep]
     options: tuple[_Option, ...]
     default_mode: str | None = None  # set for recipes that take a mode word
+    conventions: bool = True  # takes the convention word (False: the project's CutOut family)
 
 
 def _randaug(mode: str | None = None, **kwargs: Any) -> PolicyStep:
@@ -121,9 +131,9 @@ _T = _Option("t", "length", float, 0.25)
 _RECIPES: dict[str, _Recipe] = {
     "randaug": _Recipe(_randaug, (_N, _M)),
     "randaug-t": _Recipe(_randaug, (_N, _M), default_mode="temporal+"),
-    "cutout": _Recipe(CutOut, (_S, _P)),
-    "framecutout": _Recipe(FrameCutOut, (_T, _P)),
-    "cubecutout": _Recipe(CubeCutOut, (_S, _T, _P)),
+    "cutout": _Recipe(CutOut, (_S, _P), conventions=False),
+    "framecutout": _Recipe(FrameCutOut, (_T, _P), conventions=False),
+    "cubecutout": _Recipe(CubeCutOut, (_S, _T, _P), conventions=False),
     "cutmix": _Recipe(CutMix, (_A, _P)),
     "framecutmix": _Recipe(FrameCutMix, (_A, _P)),
     "cubecutmix": _Recipe(CubeCutMix, (_A, _P)),
@@ -175,19 +185,30 @@ def _parse_step(part: str, text: str) -> tuple[str, PolicyStep]:
     values: dict[str, float] = {}
     mode = recipe.default_mode
     mode_given = False
+    convention: str | None = None
     for token in tokens:
         if recipe.default_mode is not None and token in MODES:
             if mode_given:
                 raise ValueError(f"mode given twice in {where}")
             mode, mode_given = token, True
             continue
+        if token in CONVENTIONS:
+            if not recipe.conventions:
+                raise ValueError(
+                    f"{name!r} takes no convention ({token!r} in {where}): the CutOut family is "
+                    "the project's addition, not part of the released code")
+            if convention is not None:
+                raise ValueError(f"convention given twice in {where}")
+            convention = token
+            continue
         option = by_key.get(token[:1])
         if option is None or len(token) < 2:
             valid = [option.describe() for option in recipe.options]
             if recipe.default_mode is not None:
                 valid.append(f"mode ({' | '.join(MODES)})")
-            raise ValueError(f"bad option {token!r} in {where}; valid options for {name!r}: "
-                             f"{', '.join(valid)}")
+            words = f"convention ({' | '.join(CONVENTIONS)}); " if recipe.conventions else ""
+            raise ValueError(f"bad option {token!r} in {where}; {words}valid options for "
+                             f"{name!r}: {', '.join(valid)}")
         if option.key in values:
             raise ValueError(f"option {option.key!r} given twice in {where}")
         values[option.key] = _parse_value(token, option, where)
@@ -197,6 +218,8 @@ def _parse_step(part: str, text: str) -> tuple[str, PolicyStep]:
     }
     if recipe.default_mode is not None:
         kwargs["mode"] = mode
+    if convention is not None:
+        kwargs["convention"] = convention
     try:
         step = recipe.build(**kwargs)
     except ValueError as error:
@@ -210,6 +233,8 @@ def _parse_step(part: str, text: str) -> tuple[str, PolicyStep]:
             canonical.append(f"{option.key}{_format_number(value, option.kind)}")
     if mode is not None:
         canonical.append(mode)
+    if convention not in (None, DEFAULT_CONVENTION):
+        canonical.append(convention)
     return ":".join(canonical), step
 
 
@@ -270,6 +295,25 @@ def parse_policy(text: str) -> Policy:
     parsed = [_parse_step(part, text) for part in parts]
     return Policy(",".join(step_text for step_text, _ in parsed),
                   tuple(step for _, step in parsed))
+
+
+def released_variant(text: str) -> str | None:
+    """Canonical text of ``text`` with every step in the ``released`` convention.
+
+    ``"none"`` stays ``"none"`` (nothing to convert); ``None`` when a step has no released form
+    (the CutOut family, the project's addition). E.g. ``"randaug-t:n2:m9:temporal+"`` ->
+    ``"randaug-t:n2:m9:temporal+:released"``.
+    """
+    policy = parse_policy(text)
+    if not policy.steps:
+        return policy.text
+    steps = []
+    for step_text in policy.text.split(","):
+        name, *tokens = step_text.split(":")
+        if not _RECIPES[name].conventions:
+            return None
+        steps.append(":".join([name, *(t for t in tokens if t not in CONVENTIONS), "released"]))
+    return parse_policy(",".join(steps)).text
 
 
 def _slug(canonical: str) -> str:

@@ -8,6 +8,15 @@ grouped by dataset and canonical policy text, and each cell shows
 sample standard deviation (``ddof = 1``; omitted for one run). A row without results shows "—";
 a dataset without any result gets no columns; results whose policy has no paper row are listed
 in a last table.
+
+Conventions (:mod:`videoaug.augment.functional`): each paper row names a policy in the default
+``randaugment`` convention; its ``released`` variant (:func:`videoaug.augment.policy.
+released_variant`: the same steps as Kim et al.'s released code does them) gets its own columns
+beside it as soon as any released result is given, so the paper's numbers, ours with RandAugment's
+ranges and ours with the released code's ops and draws read side by side. Rows without a released
+form (the CutOut family, not in the released code) show "n/a" there; ``none`` is the same run in
+both. Single-step ``randaug``/``randaug-t`` results over several ``N`` and ``M`` (the paper's grid,
+``workflow/presets/paper.yaml``) also get an ``N x M`` table per dataset.
 """
 
 from __future__ import annotations
@@ -29,11 +38,28 @@ NO_EQUIVALENT = "n/a"
 Key = tuple[str, str]  # (dataset, canonical policy text)
 
 
+CONVENTION_LABELS = {"randaugment": "", "released": " released"}
+
+
 def canonical_policy(text: str) -> str:
     """Canonical text of a policy string (aliases resolved, options in order)."""
     from videoaug.augment.policy import parse_policy  # torch: only when a table is built
 
     return parse_policy(text).text
+
+
+def convention_policy(text: str, convention: str) -> str | None:
+    """The policy a paper row runs in ``convention``: the canonical text (``randaugment``) or its
+    released variant (``None`` when it has none)."""
+    from videoaug.augment.policy import released_variant  # torch: only when a table is built
+
+    return canonical_policy(text) if convention == "randaugment" else released_variant(text)
+
+
+def shown_conventions(groups: Mapping[Key, list]) -> list[str]:
+    """``["randaugment"]``, plus ``"released"`` when any result runs a released step."""
+    released = any("released" in policy.replace(",", ":").split(":") for _, policy in groups)
+    return ["randaugment", "released"] if released else ["randaugment"]
 
 
 def load_paper_numbers(path: str | Path = PAPER_NUMBERS) -> dict[str, Any]:
@@ -116,41 +142,104 @@ def _header(columns: Sequence[str], numeric_from: int) -> list[str]:
 
 
 def paper_table(
-    table: Mapping[str, Any], groups: Mapping[Key, list], datasets: Sequence[str], decimals: int = 1
+    table: Mapping[str, Any],
+    groups: Mapping[Key, list],
+    datasets: Sequence[str],
+    decimals: int = 1,
+    conventions: Sequence[str] = ("randaugment",),
 ) -> list[str]:
-    """Markdown lines of one paper table with our columns per dataset."""
+    """Markdown lines of one paper table with our columns per dataset (and per convention, the
+    released one beside the default one, when ``conventions`` has both)."""
     columns = ["Method", "Policy"] + [f"Paper {c['paper']}" for c in table["columns"]]
-    columns += [f"{ds} {c['paper']}" for ds in datasets for c in table["columns"]]
+    columns += [
+        f"{ds}{CONVENTION_LABELS[conv]} {c['paper']}"
+        for ds in datasets for c in table["columns"] for conv in conventions
+    ]
     lines = [f"## {table['title']}", "", f"Paper setting: {table['setting']}.", ""]
     lines += _header(columns, numeric_from=2)
     for row in table["rows"]:
         policy = row.get("policy")
         cells = [row["name"], f"`{policy}`" if policy else NO_EQUIVALENT]
         cells += [f"{float(row['values'][c['paper']]):.2f}" for c in table["columns"]]
+        ran = {conv: convention_policy(policy, conv) if policy else None for conv in conventions}
         for ds in datasets:
             for column in table["columns"]:
-                if policy is None:
-                    cells.append(NO_EQUIVALENT)
-                    continue
-                found = groups.get((ds, canonical_policy(policy)))
-                cells.append(
-                    format_summary(summarize_metric(found, column["ours"]), decimals=decimals)
-                )
+                for conv in conventions:
+                    if ran[conv] is None:
+                        cells.append(NO_EQUIVALENT)
+                        continue
+                    found = groups.get((ds, ran[conv]))
+                    cells.append(
+                        format_summary(summarize_metric(found, column["ours"]), decimals=decimals)
+                    )
         lines.append(_row(cells))
     return lines + [""]
 
 
+def _grid_point(policy: str) -> tuple[str, int, float] | None:
+    """``(variant, N, M)`` of a single randaug/randaug-t step (variant = the text without N and
+    M, e.g. ``randaug-t:temporal+:released``), else ``None``."""
+    if "," in policy:
+        return None
+    name, *tokens = policy.split(":")
+    if name not in ("randaug", "randaug-t"):
+        return None
+    n = next(int(t[1:]) for t in tokens if t.startswith("n"))
+    m = next(float(t[1:]) for t in tokens if t.startswith("m"))
+    variant = ":".join([name, *(t for t in tokens if t[:1] not in ("n", "m"))])
+    return variant, n, m
+
+
+def grid_tables(
+    groups: Mapping[Key, list], datasets: Sequence[str], decimals: int = 1
+) -> tuple[list[str], set[str]]:
+    """RandAugment(-T) ``N x M`` grids (rows variant and N, columns M) of Top-1 per dataset, for
+    variants run at more than one ``(N, M)``; also returns the policies they show."""
+    points: dict[str, dict[tuple[int, float], str]] = {}
+    for _, policy in groups:
+        point = _grid_point(policy)
+        if point is not None:
+            points.setdefault(point[0], {})[(point[1], point[2])] = policy
+    grids = {variant: cells for variant, cells in points.items() if len(cells) > 1}
+    if not grids:
+        return [], set()
+    lines = ["## RandAugment N x M grid (Top-1)", "",
+             "The paper grid-searched N and M per row without printing the choice (Sec. 4.1).", ""]
+    for ds in datasets:
+        ms = sorted({m for cells in grids.values() for _, m in cells})
+        lines += [f"{ds}:", ""]
+        lines += _header(["Variant", "N", *(f"M={m:g}" for m in ms)], numeric_from=2)
+        for variant in sorted(grids):
+            for n in sorted({n for n, _ in grids[variant]}):
+                cells = [f"`{variant}`", str(n)]
+                for m in ms:
+                    policy = grids[variant].get((n, m))
+                    found = groups.get((ds, policy)) if policy else None
+                    cells.append(format_summary(summarize_metric(found, "top1"), decimals=decimals))
+                lines.append(_row(cells))
+        lines.append("")
+    shown = {policy for cells in grids.values() for policy in cells.values()}
+    return lines, shown
+
+
 def other_policies_table(
-    paper: Mapping[str, Any], groups: Mapping[Key, list], datasets: Sequence[str], decimals: int = 1
+    paper: Mapping[str, Any],
+    groups: Mapping[Key, list],
+    datasets: Sequence[str],
+    decimals: int = 1,
+    exclude: set[str] | frozenset[str] = frozenset(),
 ) -> list[str]:
-    """Our results whose policy is in no paper row (empty list when there are none)."""
+    """Our results whose policy is in no paper row, in neither convention, nor in ``exclude``
+    (empty list when there are none)."""
     in_paper = {
-        canonical_policy(row["policy"])
+        convention_policy(row["policy"], conv)
         for table in paper["tables"]
         for row in table["rows"]
         if row.get("policy")
+        for conv in ("randaugment", "released")
     }
-    extra = sorted({policy for (_, policy) in groups if policy not in in_paper})
+    extra = sorted({policy for (_, policy) in groups
+                    if policy not in in_paper and policy not in exclude})
     if not extra:
         return []
     columns = ["Policy"] + [f"{ds} {m}" for ds in datasets for m in ("Top-1", "Top-5")]
@@ -213,13 +302,25 @@ def build_kim2020_tables(
         "most 5 classes is 100 by definition.",
         "",
     ]
+    conventions = shown_conventions(groups)
+    if len(conventions) > 1:
+        lines += [
+            "Columns `{ds} ...`: the row's policy with RandAugment's (torchvision's) op ranges "
+            "and per-clip mixing draws (`randaugment`, the project's default); `{ds} released "
+            "...`: the same row as Kim et al.'s released code does it (`released`: its 15 ops, "
+            "ranges and PIL rounding, per-batch mixing draws; the code behind the paper's "
+            f"numbers). CutOut rows have no released form ({NO_EQUIVALENT}).",
+            "",
+        ]
     if shown:
         lines += ["Our runs:", *our_setting(groups, shown), ""]
     else:
         lines += ["No TDA results were given: only the paper's numbers are shown.", ""]
     for table in paper["tables"]:
-        lines += paper_table(table, groups, shown, decimals)
-    lines += other_policies_table(paper, groups, shown, decimals)
+        lines += paper_table(table, groups, shown, decimals, conventions)
+    grid, in_grid = grid_tables(groups, shown, decimals)
+    lines += grid
+    lines += other_policies_table(paper, groups, shown, decimals, exclude=in_grid)
     return "\n".join(lines).rstrip() + "\n"
 
 

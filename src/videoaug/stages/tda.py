@@ -12,7 +12,9 @@ CutMix / MixUp family over space, frames and cubes, FadeMixUp) as the trainer's 
   ``test_short_side`` (``None``: ``s_min``), centred crop; the softmax is averaged over the clips.
 
 ``policy none`` is the paper's baseline (the clip augmentation above only). ``tda_gallery`` draws
-the same clip under every policy of a list (``results/figures/tda_gallery.png``).
+the same clip under every policy of a list and, beside it, under every RandAugment-T op in both
+conventions at one magnitude (``results/figures/tda_gallery.png``), so a user sees what the
+``released`` convention (Kim et al.'s released code) changes.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from videoaug.augment import functional
 from videoaug.augment.policy import Policy, parse_policy
 from videoaug.models.factory import build_model, model_input_kind
 from videoaug.provenance import read_json, result_record, write_json
@@ -256,12 +259,39 @@ def gallery_rows(policies: Sequence[str], clips: Tensor, labels_soft: Tensor,
     return rows
 
 
+def op_rows(clip: Tensor, magnitude: float) -> list[tuple[str, Tensor | None, Tensor | None]]:
+    """``(op, randaugment clip, released clip)``, each ``(3, T, H, W)`` or ``None`` where the
+    convention lacks the op, for every op of either convention applied to ``clip (3, T, H, W)``
+    float at the constant ``magnitude`` (0..30, positive sign), in the released code's order."""
+    rows = []
+    for name in functional.op_names("released"):
+        shown: dict[str, Tensor | None] = {}
+        for convention in functional.CONVENTIONS:
+            if name not in functional.op_names(convention):
+                shown[convention] = None
+                continue
+            out = functional.apply_op(name, clip.unsqueeze(0), magnitude, convention=convention)
+            shown[convention] = out[0]
+        rows.append((name, shown["randaugment"], shown["released"]))
+    return rows
+
+
+def _show(ax: Any, frame: Tensor | None) -> None:
+    """One ``(3, H, W)`` frame without ticks (an empty box for ``None``)."""
+    if frame is not None:
+        ax.imshow(frame.permute(1, 2, 0).clamp(0, 1).numpy())
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
 def tda_gallery(manifest_path: str | Path, frames_paths: Sequence[str | Path],
                 policies: Sequence[str], params: TdaParams, out: str | Path,
-                frames_shown: int = 4) -> None:
-    """PNG: one row per policy (plus the plain clip first when ``none`` is not among them),
-    ``frames_shown`` evenly spaced frames of the same training clip each, titled with the policy
-    and the resulting soft label."""
+                frames_shown: int = 4, magnitude: float = 9.0) -> None:
+    """PNG in two panels. Left: one row per policy (plus the plain clip first when ``none`` is
+    not among them), ``frames_shown`` evenly spaced frames of the same training clip each,
+    titled with the policy and the resulting soft label. Right: the middle frame of that clip
+    under every RandAugment-T op at ``magnitude`` in the ``randaugment`` and ``released``
+    conventions side by side (:func:`op_rows`)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -273,20 +303,43 @@ def tda_gallery(manifest_path: str | Path, frames_paths: Sequence[str | Path],
     soft = torch.nn.functional.one_hot(labels, len(classes)).to(torch.float32)
     seed = derive_seed(params.seed, manifest["dataset"], "tda_gallery")
     rows = gallery_rows(policies, clips, soft, seed)
+    ops = op_rows(clips[0], magnitude)
     frame_ids = np.unique(np.linspace(0, clips.shape[2] - 1, frames_shown).round().astype(int))
-    fig, axes = plt.subplots(len(rows), len(frame_ids), squeeze=False,
-                             figsize=(1.6 * len(frame_ids), 1.75 * len(rows)))
+    middle = clips.shape[2] // 2
+    height = 1.75 * max(len(rows), (len(ops) + 1) / 2)
+    fig = plt.figure(figsize=(1.6 * len(frame_ids) + 2 * 1.5 * 2 + 0.6, height))
+    left, right = fig.subfigures(1, 2, width_ratios=[1.6 * len(frame_ids), 6.0])
+    axes = left.subplots(len(rows), len(frame_ids), squeeze=False)
     for r, (title, clip, target) in enumerate(rows):
         for c, t in enumerate(frame_ids):
-            ax = axes[r, c]
-            ax.imshow(clip[:, t].permute(1, 2, 0).clamp(0, 1).numpy())
-            ax.set_xticks([])
-            ax.set_yticks([])
+            _show(axes[r, c], clip[:, t])
             if r == 0:
-                ax.set_title(f"frame {t}", fontsize=7)
+                axes[r, c].set_title(f"frame {t}", fontsize=7)
         axes[r, 0].set_ylabel(f"{title}\n{label_text(target, classes)}", fontsize=6)
-    fig.suptitle(f"{manifest['dataset']}: one training clip under each augmentation", fontsize=8)
-    fig.tight_layout()
+    left.suptitle(f"{manifest['dataset']}: one training clip under each policy", fontsize=8)
+    # Ops in two column pairs (randaugment | released), the plain frame first.
+    cells = [("clip", clips[0], clips[0]), *ops]
+    per_column = (len(cells) + 1) // 2
+    op_axes = right.subplots(per_column, 4, squeeze=False)
+    for index in range(per_column * 2):
+        pair, r = divmod(index, per_column)
+        for k in range(2):
+            ax = op_axes[r, 2 * pair + k]
+            if index >= len(cells):
+                ax.set_axis_off()
+                continue
+            name, *shown = cells[index]
+            frame = shown[k]
+            _show(ax, None if frame is None else frame[:, middle])
+            if frame is None:
+                ax.text(0.5, 0.5, "not in\nthis op set", ha="center", va="center", fontsize=6,
+                        transform=ax.transAxes)
+            if r == 0:
+                ax.set_title(functional.CONVENTIONS[k], fontsize=7)
+            if k == 0:
+                ax.set_ylabel(name, fontsize=7)
+    right.suptitle(f"frame {middle} under each op, M = {magnitude:g} (v = M/30, sign +)",
+                   fontsize=8)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.stem + ".tmp.png")

@@ -42,7 +42,7 @@ def cmd_tda_gallery(args: argparse.Namespace) -> None:
     from videoaug.stages.tda import tda_gallery
 
     tda_gallery(args.manifest, args.frames, args.policies, _tda_params(args, "none"), args.out,
-                frames_shown=args.frames_shown)
+                frames_shown=args.frames_shown, magnitude=args.magnitude)
 
 
 def cmd_kim2020_tables(args: argparse.Namespace) -> None:
@@ -68,6 +68,8 @@ def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     p.add_argument("--frames", nargs="+", required=True)
     p.add_argument("--policies", nargs="+", required=True, help="policy strings, one row each")
     p.add_argument("--frames-shown", type=int, default=4)
+    p.add_argument("--magnitude", type=float, default=9.0,
+                   help="M (0..30) of the per-op panel, both conventions")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_tda_gallery)
 
