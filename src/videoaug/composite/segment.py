@@ -14,7 +14,8 @@ Backends (``l2a.segmenter``; ``a+b`` is the union of backends ``a`` and ``b``):
 * ``mediapipe`` — MediaPipe selfie segmentation (``mediapipe==0.10.21``, model inside the wheel):
   people only, the one pretrained model that runs offline here.
 * ``motion`` — background subtraction (temporal-median difference or OpenCV MOG2) with
-  morphological clean-up: no weights; catches moving objects (balls, yo-yos) that person models miss.
+  morphological clean-up: no weights; catches moving objects (balls, yo-yos) that person models
+  miss.
 * ``oracle`` — the synthetic dataset's ground-truth masks (upper bound; tests).
 """
 
@@ -172,7 +173,8 @@ class OracleSegmenter:
             inst = components(m, 1, PERSON)
             if len(inst):  # the figure is one person even when anti-aliasing splits it
                 box = np.concatenate([inst.boxes[:, :2].min(0), inst.boxes[:, 2:].max(0)])
-                inst = FrameInstances(m[None], box[None], np.array([PERSON]), np.ones(1, np.float32))
+                inst = FrameInstances(m[None], box[None], np.array([PERSON]),
+                                      np.ones(1, np.float32))
             out.append(inst)
         return out
 
@@ -261,7 +263,8 @@ def class_ids(classes: Sequence[str | int] | None) -> np.ndarray | None:
         elif c in names:
             ids.append(names.index(c))
         else:
-            raise ValueError(f"l2a.classes: {c!r} is not a COCO category (e.g. person, sports ball)")
+            raise ValueError(
+                f"l2a.classes: {c!r} is not a COCO category (e.g. person, sports ball)")
     return np.array(ids, np.int64)
 
 
