@@ -13,6 +13,7 @@ Unmasked pixels keep their original values.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import cv2
@@ -110,7 +111,8 @@ def median_background(frames: np.ndarray, hole: np.ndarray, shifts: np.ndarray,
         aligned[~valid] = np.nan
         stack[t] = aligned
     seen = ~np.isnan(stack[..., 0]).all(axis=0)
-    with np.errstate(all="ignore"):  # all-NaN columns (never seen) warn; TELEA fills them below
+    with warnings.catch_warnings():  # all-NaN columns (never seen) warn; TELEA fills them below
+        warnings.simplefilter("ignore", RuntimeWarning)
         median = np.nan_to_num(np.nanmedian(stack, axis=0), nan=0.0)
     background = np.clip(np.rint(median), 0, 255).astype(np.uint8)
     never = ~seen
