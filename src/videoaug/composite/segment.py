@@ -112,7 +112,8 @@ def components(mask: np.ndarray, min_area: int = 1, label: int = 0) -> FrameInst
 
 
 def summarize(per_frame: Sequence[FrameInstances], height: int, width: int) -> Segmentation:
-    """Union mask, people-only mask and union of boxes of every frame's instances."""
+    """Union mask, people-only mask and union of boxes of every frame's instances (the box mask
+    also covers any mask pixel outside its box, so boxes ⊇ union)."""
     t = len(per_frame)
     union = np.zeros((t, height, width), bool)
     people = np.zeros((t, height, width), bool)
@@ -124,7 +125,8 @@ def summarize(per_frame: Sequence[FrameInstances], height: int, width: int) -> S
         is_person = inst.labels == PERSON
         if is_person.any():
             people[i] = inst.masks[is_person].any(axis=0)
-        boxes[i] = boxes_to_mask(inst.boxes, height, width)
+        # Mask R-CNN pastes masks in a slightly enlarged box; the box mask covers them anyway
+        boxes[i] = boxes_to_mask(inst.boxes, height, width) | union[i]
     return Segmentation(union, people, boxes, np.array([len(i) for i in per_frame], np.int64))
 
 
@@ -207,6 +209,9 @@ class MotionSegmenter:
             sub = cv2.createBackgroundSubtractorMOG2(history=len(frames),
                                                      varThreshold=self.threshold ** 2 / 4,
                                                      detectShadows=False)
+            # a short clip gives a passing actor a few % of a pixel's history: only the dominant
+            # mode may count as background (OpenCV's default 0.9 absorbs the actor; measured)
+            sub.setBackgroundRatio(0.5)
             for f in frames:
                 sub.apply(f)
             raw = np.stack([sub.apply(f, learningRate=0) > 0 for f in frames])
@@ -269,13 +274,21 @@ def class_ids(classes: Sequence[str | int] | None) -> np.ndarray | None:
 
 
 def build_maskrcnn(num_classes: int = 91, min_size: int = 240, max_size: int = 400,
-                   score_threshold: float = 0.5):
-    """torchvision's ``maskrcnn_resnet50_fpn`` without weights (they are loaded separately)."""
+                   score_threshold: float = 0.5, max_detections: int = 100,
+                   proposals: int = 1000):
+    """torchvision's ``maskrcnn_resnet50_fpn`` without weights (they are loaded separately).
+
+    ``max_detections`` instances per frame, ``proposals`` RPN proposals kept after NMS at test
+    time (torchvision's defaults: 100, 1000; fewer is faster on a CPU).
+    """
     from torchvision.models.detection import maskrcnn_resnet50_fpn
 
     return maskrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=num_classes,
                                  min_size=min_size, max_size=max_size,
-                                 box_score_thresh=score_threshold)
+                                 box_score_thresh=score_threshold,
+                                 box_detections_per_img=max_detections,
+                                 rpn_pre_nms_top_n_test=proposals,
+                                 rpn_post_nms_top_n_test=proposals)
 
 
 class TorchvisionSegmenter:
@@ -291,7 +304,7 @@ class TorchvisionSegmenter:
     def __init__(self, weights: str | None, score_threshold: float = 0.5,
                  classes: Sequence[str | int] | None = None, min_size: int = 240,
                  max_size: int = 400, batch_size: int = 4, threads: int = 2,
-                 device: str = "cpu"):
+                 device: str = "cpu", max_detections: int = 100, proposals: int = 1000):
         import torch
 
         if weights is None:
@@ -299,7 +312,8 @@ class TorchvisionSegmenter:
                 "l2a.torchvision.weights is null: give 'coco' (torchvision download, needs "
                 "internet once) or the path of a Mask R-CNN state_dict file")
         torch.set_num_threads(int(threads))
-        self.model = build_maskrcnn(91, min_size, max_size, score_threshold)
+        self.model = build_maskrcnn(91, min_size, max_size, score_threshold, max_detections,
+                                    proposals)
         if weights == "coco":
             from torchvision.models.detection import MaskRCNN_ResNet50_FPN_Weights
 
