@@ -11,6 +11,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 MODULES = ["bench_foundation", "bench_augment", "bench_train", "bench_gan", "bench_dag"]
+MODULES.append("bench_l2a")  # Learn2Augment part 1
 
 
 def main() -> int:

@@ -1,0 +1,220 @@
+"""Benchmarks and measurements of Learn2Augment part 1, each measured side by side in one run.
+
+* ``segment_iou_{backend}``: mean mask IoU against synth4's ground truth over real synth4 clips
+  (rendered, H.264-encoded, decoded again: codec artefacts included) for every backend that runs
+  offline; the default segmenter for synth4 is the best non-oracle one.
+* ``segment_fps_{backend}``: frames/s of our ``segment()`` on those frames; for MediaPipe and
+  Mask R-CNN (random weights, ``min_size`` 240) also ``overhead`` = ours ÷ the bare library call
+  on the same frames − 1 (goal ≤ 10 %).
+* ``composite_vs_memcpy``: compositing one (48, 112, 144, 3) clip (Eq. 1, mask select) ÷ copying
+  its frames once (goal ≤ 3), interleaved rounds so machine load hits both alike.
+* ``inpaint_ms_per_frame_{median,telea}`` with the PSNR inside the hole against the true
+  background of a static textured scene with a moving actor-sized square.
+* ``segment_inpaint_rss_flat``: peak RSS of a segment+inpaint job over 2N videos ÷ over N
+  videos (separate processes; goal ≤ 1.15: stages hold one video at a time).
+
+Run: ``python bench/bench_l2a.py`` (about 3 minutes on 2 CPU cores; one thread).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from common import best_time, peak_rss_mb, row
+
+from videoaug.composite.compose import composite
+from videoaug.composite.inpaint import inpaint_video, psnr
+from videoaug.composite.segment import (
+    MediapipeSegmenter,
+    TorchvisionSegmenter,
+    build_maskrcnn,
+    build_segmenter,
+    mask_iou,
+    summarize,
+)
+from videoaug.data.synthetic import SynthParams, generate_synth4, synth4_records
+from videoaug.io.video import decode_video
+
+CLIPS_PER_CLASS = 3
+IOU_BACKENDS = ["oracle", "motion", "mediapipe", "mediapipe+motion"]
+
+
+def _synth4_clips(root: Path) -> list[tuple[np.ndarray, np.ndarray, dict]]:
+    """Decoded synth4 clips (default size, 48 frames) with their ground-truth masks."""
+    params = SynthParams(train_per_class=CLIPS_PER_CLASS, test_per_class=1)
+    generate_synth4(root, params, progress=False)
+    clips = []
+    for record in synth4_records(root):
+        if record.split != "train":
+            continue
+        frames, _ = decode_video(record.path)
+        truth = np.load(record.extra["mask_path"]).astype(bool)
+        clips.append((frames, truth, {"id": record.id, "extra": record.extra}))
+    return clips
+
+
+def _iou_and_fps(clips, spec: str, options: dict) -> tuple[float, float, list[float]]:
+    seg = build_segmenter(spec, options)
+    ious, frames_done, start = [], 0, time.perf_counter()
+    for frames, truth, video in clips:
+        masks = summarize(seg.segment(frames, video), *frames.shape[1:3])
+        ious.append(mask_iou(masks.union, truth))
+        frames_done += len(frames)
+    return float(np.mean(ious)), frames_done / (time.perf_counter() - start), ious
+
+
+def _segmentation_rows(clips) -> dict:
+    results = {}
+    options = {"motion": {}, "mediapipe": {}}
+    for spec in IOU_BACKENDS + ["motion:mog2"]:
+        name, opts = spec, options
+        if spec == "motion:mog2":
+            name, opts = "motion", {"motion": {"method": "mog2"}}
+        iou, fps, per_clip = _iou_and_fps(clips, name, opts)
+        key = spec.replace("+", "_").replace(":", "_")
+        results[f"segment_iou_{key}"] = row(iou, "oracle = 1", True, min=round(min(per_clip), 3),
+                                            max=round(max(per_clip), 3), clips=len(per_clip))
+        results[f"segment_fps_{key}"] = row(fps, "-", True, frames=sum(len(c[0]) for c in clips))
+    results["segment_iou_oracle"]["ok"] = results["segment_iou_oracle"]["value"] == 1.0
+    real = {k: v["value"] for k, v in results.items()
+            if k.startswith("segment_iou_") and k != "segment_iou_oracle"}
+    best = max(real, key=real.get)
+    results["segment_best_real_backend"] = row(real[best], "default of synth4", True,
+                                               backend=best.removeprefix("segment_iou_"))
+    return results
+
+
+def _overhead_rows(clips) -> dict:
+    frames = np.concatenate([c[0] for c in clips[:2]])[:32]
+    results = {}
+    mp = MediapipeSegmenter()
+    bare = best_time(lambda: [mp._model.process(np.ascontiguousarray(f)) for f in frames], 3)
+    ours = best_time(lambda: mp.segment(frames, {}), 3)
+    results["segment_fps_mediapipe_overhead"] = row(
+        ours / bare - 1, "<= 0.10", ours / bare - 1 <= 0.10, ours_fps=round(len(frames) / ours, 1),
+        bare_fps=round(len(frames) / bare, 1))
+    with tempfile.TemporaryDirectory() as tmp:
+        torch.manual_seed(0)
+        path = Path(tmp) / "maskrcnn.pt"
+        torch.save(build_maskrcnn(min_size=240, max_size=400).state_dict(), path)
+        tv = TorchvisionSegmenter(str(path), score_threshold=0.5, threads=1, batch_size=4)
+    few = frames[:4]
+    images = [torch.from_numpy(f).permute(2, 0, 1).float().div(255) for f in few]
+
+    def bare_tv():
+        with torch.inference_mode():
+            return tv.model(images)
+
+    bare = best_time(bare_tv, 2)
+    ours = best_time(lambda: tv.segment(few, {}), 2)
+    results["segment_fps_torchvision"] = row(len(few) / ours, "-", True,
+                                             note="random weights, min_size 240, 1 thread")
+    results["segment_fps_torchvision_overhead"] = row(
+        ours / bare - 1, "<= 0.10", ours / bare - 1 <= 0.10, bare_fps=round(len(few) / bare, 2))
+    return results
+
+
+def _composite_row() -> dict:
+    rng = np.random.default_rng(0)
+    fg = rng.integers(0, 256, (48, 112, 144, 3), dtype=np.uint8)
+    bg = rng.integers(0, 256, fg.shape, dtype=np.uint8)
+    mask = np.zeros(fg.shape[:3], bool)
+    mask[:, 30:90, 40:80] = True
+    comp, copy = [], []
+    for _ in range(20):  # interleaved rounds
+        start = time.perf_counter()
+        composite(fg, bg, mask)
+        comp.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        fg.copy()
+        copy.append(time.perf_counter() - start)
+    ratio = min(comp) / min(copy)
+    return {"composite_vs_memcpy": row(ratio, "<= 3", ratio <= 3,
+                                       composite_ms=round(min(comp) * 1e3, 2),
+                                       memcpy_ms=round(min(copy) * 1e3, 2))}
+
+
+def _inpaint_rows() -> dict:
+    rng = np.random.default_rng(1)
+    noise = rng.integers(0, 256, (16, 20, 3), dtype=np.uint8)
+    background = cv2.resize(noise, (144, 112), interpolation=cv2.INTER_CUBIC)
+    frames = np.repeat(background[None], 48, axis=0).copy()
+    mask = np.zeros(frames.shape[:3], bool)
+    for t in range(48):
+        x = 5 + 2 * t
+        frames[t, 30:90, x:x + 30] = (220, 60, 60)
+        mask[t, 30:90, x:x + 30] = True
+    truth = np.repeat(background[None], 48, axis=0)
+    results = {}
+    for method in ("median", "telea"):
+        seconds = best_time(lambda m=method: inpaint_video(frames, mask, method=m), 2)
+        out = inpaint_video(frames, mask, method=method)
+        results[f"inpaint_ms_per_frame_{method}"] = row(
+            seconds / len(frames) * 1e3, "-", True,
+            psnr_hole_db=round(psnr(out.frames, truth, mask), 2))
+    return results
+
+
+def _rss_job(n_videos: int) -> float:
+    """Peak RSS (MB) of a child process that segments and inpaints ``n_videos`` clips."""
+    code = f"""
+import resource, tempfile
+from pathlib import Path
+import numpy as np
+from videoaug.io.store import FRAMES_SCHEMA, FrameStoreWriter, atomic_store
+from videoaug.stages.l2a import segment_shard, inpaint_shard
+tmp = Path(tempfile.mkdtemp())
+rng = np.random.default_rng(0)
+with atomic_store(tmp / "f.h5", FRAMES_SCHEMA, {{}}) as h:
+    w = FrameStoreWriter(h, "lz4")
+    for i in range({n_videos}):
+        w.add(f"v{{i}}", rng.integers(0, 256, (48, 112, 144, 3), dtype=np.uint8), label=0,
+              fps=25, source="x")
+    w.close()
+(tmp / "m.json").write_text('{{"dataset": "x", "videos": []}}')
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+segment_shard(tmp / "f.h5", tmp / "m.json", {{"segmenter": "motion", "options": {{}},
+              "compression": "lz4", "threads": 1}}, tmp / "masks.h5")
+inpaint_shard(tmp / "f.h5", tmp / "masks.h5", {{"method": "auto", "dilate": 3,
+              "static_max_shift": 8.0, "radius": 3, "compression": "lz4", "threads": 1}},
+              tmp / "bg.h5")
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _rss_row() -> dict:
+    small, large = _rss_job(6), _rss_job(12)
+    ratio = large / small
+    return {"segment_inpaint_rss_flat": row(ratio, "<= 1.15", ratio <= 1.15,
+                                            rss_mb_6=round(small, 1), rss_mb_12=round(large, 1))}
+
+
+def run() -> dict:
+    torch.set_num_threads(1)
+    cv2.setNumThreads(1)
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        clips = _synth4_clips(Path(tmp) / "synth4")
+        results.update(_segmentation_rows(clips))
+        results.update(_overhead_rows(clips))
+    results.update(_composite_row())
+    results.update(_inpaint_rows())
+    results.update(_rss_row())
+    for value in results.values():
+        value.setdefault("peak_rss_mb", round(peak_rss_mb(), 1))
+    return results
+
+
+if __name__ == "__main__":
+    for key, value in run().items():
+        print(f"{key:36s} {json.dumps(value)}", flush=True)

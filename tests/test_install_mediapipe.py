@@ -1,0 +1,27 @@
+"""scripts/install_mediapipe.sh (run by `make setup`): idempotent, and what it installs segments
+a frame with this project's numpy and protobuf."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "install_mediapipe.sh"
+
+
+def test_install_script_checks_a_working_mediapipe():
+    pip = Path(sys.executable).with_name("pip")
+    proc = subprocess.run([str(SCRIPT), str(pip)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "mediapipe 0.10.21" in proc.stdout or "Successfully" in proc.stdout
+    assert "mediapipe OK: selfie segmentation (48, 64) float32" in proc.stdout
+
+
+def test_make_setup_runs_it_and_pins_its_dependencies():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "scripts/install_mediapipe.sh $(PIP)" in makefile
+    assert ".[dev,text,segment]" in makefile
+    import importlib.metadata as metadata
+
+    assert metadata.version("mediapipe") == "0.10.21"
+    assert metadata.version("protobuf") == "6.33.6"
