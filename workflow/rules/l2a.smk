@@ -7,14 +7,6 @@ ENV_TEXT = "../../envs/text.yaml"
 ENV_SEGMENT = "../../envs/segment.yaml"
 
 
-def l2a_masks_shards(ds):
-    return expand(f"{CACHE}/{ds}/masks/{{shard}}.h5", shard=shard_ids(ds))
-
-
-def l2a_background_shards(ds):
-    return expand(f"{CACHE}/{ds}/backgrounds/{{shard}}.h5", shard=shard_ids(ds))
-
-
 rule segment:
     input:
         manifest=f"{CACHE}/{{ds}}/manifest.json",
