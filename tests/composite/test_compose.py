@@ -29,6 +29,12 @@ def test_composite_equals_eq1_on_random_arrays():
     assert out.dtype == np.uint8 and out.shape == fg.shape
     np.testing.assert_array_equal(out, expected)
     np.testing.assert_array_equal(composite(fg, bg, mask.astype(bool)), expected)
+    # views (flipped, strided) and wide integer masks give the same as Eq. 1 on copies
+    flipped = fg[:, ::-1]
+    wide = mask.astype(np.int64) * 7
+    expected_flipped = np.where(wide[..., None] != 0, flipped, bg)
+    np.testing.assert_array_equal(composite(flipped, bg, wide), expected_flipped)
+    assert np.shares_memory(composite(fg, bg, mask), bg) is False
 
 
 def test_soft_mask_blends_per_eq1():
