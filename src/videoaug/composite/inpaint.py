@@ -34,24 +34,40 @@ class InpaintResult:
     never_uncovered: int
 
 
+def _pair_cost(a: np.ndarray, b: np.ndarray, valid_a: np.ndarray, valid_b: np.ndarray,
+               dy: int, dx: int) -> float:
+    """Mean |a[y, x] − b[y + dy, x + dx]| over pixels valid in both (inf when they overlap on
+    less than a quarter of the frame)."""
+    h, w = a.shape
+    ya, yb = slice(max(0, -dy), min(h, h - dy)), slice(max(0, dy), min(h, h + dy))
+    xa, xb = slice(max(0, -dx), min(w, w - dx)), slice(max(0, dx), min(w, w + dx))
+    valid = valid_a[ya, xa] & valid_b[yb, xb]
+    count = valid.sum()
+    if count < 0.25 * h * w:
+        return np.inf
+    return float(np.abs(a[ya, xa] - b[yb, xb])[valid].sum() / count)
+
+
+def _best(a, b, valid_a, valid_b, candidates) -> tuple[int, int]:
+    best, best_cost = (0, 0), np.inf
+    for dy, dx in candidates:
+        cost = _pair_cost(a, b, valid_a, valid_b, dy, dx)
+        if cost < best_cost - 1e-9:
+            best, best_cost = (dy, dx), cost
+    return best
+
+
 def _pair_shift(a: np.ndarray, b: np.ndarray, valid_a: np.ndarray, valid_b: np.ndarray,
                 radius: int) -> tuple[int, int]:
     """Integer (dy, dx) with ``b[y + dy, x + dx] ≈ a[y, x]`` minimising the mean absolute
-    difference over pixels valid in both (exhaustive search in ``[-radius, radius]^2``)."""
-    h, w = a.shape
-    best, best_cost = (0, 0), np.inf
-    for dy in range(-radius, radius + 1):
-        for dx in range(-radius, radius + 1):
-            ya, yb = slice(max(0, -dy), min(h, h - dy)), slice(max(0, dy), min(h, h + dy))
-            xa, xb = slice(max(0, -dx), min(w, w - dx)), slice(max(0, dx), min(w, w + dx))
-            valid = valid_a[ya, xa] & valid_b[yb, xb]
-            count = valid.sum()
-            if count < 0.25 * h * w:
-                continue
-            cost = np.abs(a[ya, xa] - b[yb, xb])[valid].sum() / count
-            if cost < best_cost - 1e-9:
-                best, best_cost = (dy, dx), cost
-    return best
+    difference over pixels valid in both, searched in ``[-radius, radius]^2``: exhaustively at
+    half resolution, then refined by ±1 pixel at full resolution (8x fewer operations than an
+    exhaustive full-resolution search)."""
+    half = (a[::2, ::2], b[::2, ::2], valid_a[::2, ::2], valid_b[::2, ::2])
+    r = (radius + 1) // 2
+    cy, cx = _best(*half, [(dy, dx) for dy in range(-r, r + 1) for dx in range(-r, r + 1)])
+    return _best(a, b, valid_a, valid_b,
+                 [(2 * cy + ey, 2 * cx + ex) for ey in (-1, 0, 1) for ex in (-1, 0, 1)])
 
 
 def estimate_shifts(frames: np.ndarray, hole: np.ndarray | None = None,
