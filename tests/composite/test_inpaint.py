@@ -84,3 +84,23 @@ def test_empty_mask_returns_frames_and_bad_shapes_fail():
         inpaint_video(frames, np.zeros((4, 16, 15), bool))
     with pytest.raises(ValueError, match="l2a.inpaint.method"):
         inpaint_video(frames, np.zeros((4, 16, 16), bool), method="ns")
+
+
+def test_synth4_camera_jitter_is_measured_without_drift():
+    from videoaug.composite.inpaint import dilate_mask
+    from videoaug.data.synthetic import (
+        SynthParams,
+        clip_rng,
+        dataset_entries,
+        render_clip,
+        sample_clip_spec,
+    )
+
+    params = SynthParams(frames=24)
+    entry = dataset_entries(params)[3]
+    frames, mask = render_clip(entry.class_name, clip_rng(params, entry), params)
+    spec = sample_clip_spec(entry.class_name, clip_rng(params, entry), params)
+    truth = -(spec.jitter - spec.jitter[0])  # the crop moves one way, the content the other
+    shifts = estimate_shifts(frames, dilate_mask(mask.astype(bool), 3))
+    assert np.abs(shifts - truth).max() <= 1
+    assert inpaint_video(frames, mask.astype(bool)).method == "median"

@@ -39,6 +39,8 @@ def _pair_cost(a: np.ndarray, b: np.ndarray, valid_a: np.ndarray, valid_b: np.nd
     """Mean |a[y, x] − b[y + dy, x + dx]| over pixels valid in both (inf when they overlap on
     less than a quarter of the frame)."""
     h, w = a.shape
+    if abs(dy) >= h or abs(dx) >= w:
+        return np.inf
     ya, yb = slice(max(0, -dy), min(h, h - dy)), slice(max(0, dy), min(h, h + dy))
     xa, xb = slice(max(0, -dx), min(w, w - dx)), slice(max(0, dx), min(w, w + dx))
     valid = valid_a[ya, xa] & valid_b[yb, xb]
@@ -48,42 +50,56 @@ def _pair_cost(a: np.ndarray, b: np.ndarray, valid_a: np.ndarray, valid_b: np.nd
     return float(np.abs(a[ya, xa] - b[yb, xb])[valid].sum() / count)
 
 
-def _best(a, b, valid_a, valid_b, candidates) -> tuple[int, int]:
-    best, best_cost = (0, 0), np.inf
-    for dy, dx in candidates:
-        cost = _pair_cost(a, b, valid_a, valid_b, dy, dx)
-        if cost < best_cost - 1e-9:
-            best, best_cost = (dy, dx), cost
-    return best
-
-
-def _pair_shift(a: np.ndarray, b: np.ndarray, valid_a: np.ndarray, valid_b: np.ndarray,
-                radius: int) -> tuple[int, int]:
+def _register(a: np.ndarray, b: np.ndarray, valid_a: np.ndarray, valid_b: np.ndarray,
+              center: tuple[int, int], radius: int) -> tuple[int, int] | None:
     """Integer (dy, dx) with ``b[y + dy, x + dx] ≈ a[y, x]`` minimising the mean absolute
-    difference over pixels valid in both, searched in ``[-radius, radius]^2``: exhaustively at
-    half resolution, then refined by ±1 pixel at full resolution (8x fewer operations than an
-    exhaustive full-resolution search)."""
+    difference over pixels valid in both, searched within ``radius`` of ``center``: exhaustively
+    at half resolution, then refined by ±1 pixel at full resolution (8x fewer operations than an
+    exhaustive full-resolution search). None when the frames no longer overlap enough."""
     half = (a[::2, ::2], b[::2, ::2], valid_a[::2, ::2], valid_b[::2, ::2])
     r = (radius + 1) // 2
-    cy, cx = _best(*half, [(dy, dx) for dy in range(-r, r + 1) for dx in range(-r, r + 1)])
-    return _best(a, b, valid_a, valid_b,
-                 [(2 * cy + ey, 2 * cx + ex) for ey in (-1, 0, 1) for ex in (-1, 0, 1)])
+    hy, hx = round(center[0] / 2), round(center[1] / 2)
+    coarse = [(hy + dy, hx + dx) for dy in range(-r, r + 1) for dx in range(-r, r + 1)]
+    costs = [_pair_cost(*half, dy, dx) for dy, dx in coarse]
+    if not np.isfinite(min(costs)):
+        return None
+    cy, cx = coarse[int(np.argmin(costs))]
+    fine = [(2 * cy + ey, 2 * cx + ex) for ey in (-1, 0, 1) for ex in (-1, 0, 1)]
+    costs = [_pair_cost(a, b, valid_a, valid_b, dy, dx) for dy, dx in fine]
+    return fine[int(np.argmin(costs))] if np.isfinite(min(costs)) else None
 
 
 def estimate_shifts(frames: np.ndarray, hole: np.ndarray | None = None,
                     radius: int = 6) -> np.ndarray:
     """``float64 (T, 2)``: integer (dy, dx) displacement of each frame's content from frame 0.
 
-    Consecutive frames are registered by exhaustive integer search (``radius`` pixels per frame)
-    over the pixels outside ``hole bool (T, H, W)`` (so moving actors do not pass for camera
-    motion), and the steps are summed: a jittering camera stays near 0, a panning one drifts.
+    While a frame still shares at least half of frame 0, it is registered directly against frame
+    0 (no drift from summed steps: a jittering camera stays near 0), searching within ``radius``
+    pixels of the previous frame's shift (so a pan is followed); beyond that, steps between
+    consecutive frames are chained. Only pixels outside ``hole bool (T, H, W)`` count, so moving
+    actors do not pass for camera motion.
     """
-    grey = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY).astype(np.float32) for f in frames]
+    # divided by its mean: brightness flicker does not bias the cost
+    grey = [g / max(float(g.mean()), 1.0) * 128.0 for g in
+            (cv2.cvtColor(f, cv2.COLOR_RGB2GRAY).astype(np.float32) for f in frames)]
     valid = ~hole if hole is not None else np.ones(frames.shape[:3], bool)
     shifts = np.zeros((len(frames), 2))
+    h, w = grey[0].shape
     for t in range(1, len(frames)):
-        shifts[t] = shifts[t - 1] + _pair_shift(grey[t - 1], grey[t], valid[t - 1], valid[t],
-                                                radius)
+        prev = shifts[t - 1]
+        overlap = max(0.0, 1 - abs(prev[0]) / h) * max(0.0, 1 - abs(prev[1]) / w)
+        if overlap >= 0.5:  # still shares most of frame 0: register against it (no drift)
+            found = _register(grey[0], grey[t], valid[0], valid[t],
+                              (int(prev[0]), int(prev[1])), radius)
+            base = np.zeros(2)
+        else:  # a pan has left frame 0: chain steps from the previous frame
+            found = _register(grey[t - 1], grey[t], valid[t - 1], valid[t], (0, 0), radius)
+            base = prev
+        if found is None:
+            step = prev - shifts[t - 2] if t >= 2 else np.zeros(2)
+            shifts[t] = prev + step
+        else:
+            shifts[t] = base + found
     return shifts
 
 
