@@ -44,7 +44,16 @@ from videoaug.data.synthetic import SynthParams, generate_synth4, synth4_records
 from videoaug.io.video import decode_video
 
 CLIPS_PER_CLASS = 3
-IOU_BACKENDS = ["oracle", "motion", "mediapipe", "mediapipe+motion"]
+# (result key, l2a.segmenter, backend options)
+IOU_BACKENDS = [
+    ("oracle", "oracle", {}),
+    ("motion", "motion", {}),
+    ("motion_unstabilized", "motion", {"motion": {"stabilize": False}}),
+    ("motion_mog2", "motion", {"motion": {"method": "mog2"}}),
+    ("mediapipe", "mediapipe", {}),
+    ("mediapipe_motion", "mediapipe+motion", {}),
+    ("mediapipe_motion_unstabilized", "mediapipe+motion", {"motion": {"stabilize": False}}),
+]
 
 
 def _synth4_clips(root: Path) -> list[tuple[np.ndarray, np.ndarray, dict]]:
@@ -73,13 +82,8 @@ def _iou_and_fps(clips, spec: str, options: dict) -> tuple[float, float, list[fl
 
 def _segmentation_rows(clips) -> dict:
     results = {}
-    options = {"motion": {}, "mediapipe": {}}
-    for spec in IOU_BACKENDS + ["motion:mog2"]:
-        name, opts = spec, options
-        if spec == "motion:mog2":
-            name, opts = "motion", {"motion": {"method": "mog2"}}
-        iou, fps, per_clip = _iou_and_fps(clips, name, opts)
-        key = spec.replace("+", "_").replace(":", "_")
+    for key, spec, opts in IOU_BACKENDS:
+        iou, fps, per_clip = _iou_and_fps(clips, spec, opts)
         results[f"segment_iou_{key}"] = row(iou, "oracle = 1", True, min=round(min(per_clip), 3),
                                             max=round(max(per_clip), 3), clips=len(per_clip))
         results[f"segment_fps_{key}"] = row(fps, "-", True, frames=sum(len(c[0]) for c in clips))

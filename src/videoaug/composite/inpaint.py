@@ -59,12 +59,16 @@ def _register(a: np.ndarray, b: np.ndarray, valid_a: np.ndarray, valid_b: np.nda
     half = (a[::2, ::2], b[::2, ::2], valid_a[::2, ::2], valid_b[::2, ::2])
     r = (radius + 1) // 2
     hy, hx = round(center[0] / 2), round(center[1] / 2)
-    coarse = [(hy + dy, hx + dx) for dy in range(-r, r + 1) for dx in range(-r, r + 1)]
+    # nearest offsets first: on a flat scene (equal costs) the previous shift is kept
+    offsets = sorted(((dy, dx) for dy in range(-r, r + 1) for dx in range(-r, r + 1)),
+                     key=lambda d: (abs(d[0]) + abs(d[1]), d))
+    coarse = [(hy + dy, hx + dx) for dy, dx in offsets]
     costs = [_pair_cost(*half, dy, dx) for dy, dx in coarse]
     if not np.isfinite(min(costs)):
         return None
     cy, cx = coarse[int(np.argmin(costs))]
-    fine = [(2 * cy + ey, 2 * cx + ex) for ey in (-1, 0, 1) for ex in (-1, 0, 1)]
+    fine = [(2 * cy + ey, 2 * cx + ex) for ey, ex in
+            ((0, 0), (-1, 0), (0, -1), (0, 1), (1, 0), (-1, -1), (-1, 1), (1, -1), (1, 1))]
     costs = [_pair_cost(a, b, valid_a, valid_b, dy, dx) for dy, dx in fine]
     return fine[int(np.argmin(costs))] if np.isfinite(min(costs)) else None
 
@@ -111,7 +115,7 @@ def dilate_mask(mask: np.ndarray, radius: int) -> np.ndarray:
     return np.stack([cv2.dilate(m.astype(np.uint8), kernel) > 0 for m in mask])
 
 
-def _translate(image: np.ndarray, dy: int, dx: int, fill: float = 0) -> np.ndarray:
+def translate(image: np.ndarray, dy: int, dx: int, fill: float = 0) -> np.ndarray:
     """``image`` moved by integer (dy, dx); uncovered border pixels get ``fill``."""
     out = np.full_like(image, fill)
     h, w = image.shape[:2]
@@ -138,8 +142,8 @@ def median_background(frames: np.ndarray, hole: np.ndarray, shifts: np.ndarray,
     steps = np.rint(shifts).astype(int)
     stack = np.empty(frames.shape, np.float32)
     for t, (frame, (dy, dx)) in enumerate(zip(frames, steps, strict=True)):
-        valid = _translate((~hole[t]).astype(np.uint8), -dy, -dx) > 0
-        aligned = _translate(frame, -dy, -dx).astype(np.float32)
+        valid = translate((~hole[t]).astype(np.uint8), -dy, -dx) > 0
+        aligned = translate(frame, -dy, -dx).astype(np.float32)
         aligned[~valid] = np.nan
         stack[t] = aligned
     seen = ~np.isnan(stack[..., 0]).all(axis=0)
@@ -176,8 +180,8 @@ def inpaint_video(frames: np.ndarray, mask: np.ndarray, dilate: int = 3,
         background, never = median_background(frames, hole, shifts, radius)
         for t, (dy, dx) in enumerate(np.rint(shifts).astype(int)):
             # frame t sees the reference moved by (dy, dx); borders it never shared: TELEA
-            moved = _translate(background, dy, dx)
-            inside = _translate(np.ones(hole.shape[1:], np.uint8), dy, dx) > 0
+            moved = translate(background, dy, dx)
+            inside = translate(np.ones(hole.shape[1:], np.uint8), dy, dx) > 0
             fill = hole[t] & inside
             out[t][fill] = moved[fill]
             rest = hole[t] & ~inside
