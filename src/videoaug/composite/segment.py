@@ -17,6 +17,8 @@ Backends (``l2a.segmenter``; ``a+b`` is the union of backends ``a`` and ``b``):
   morphological clean-up: no weights; catches moving objects (balls, yo-yos) that person models
   miss.
 * ``oracle`` — the synthetic dataset's ground-truth masks (upper bound; tests).
+* ``detectron2`` — the paper's: Mask R-CNN R50-FPN 3x from detectron2's model zoo (COCO), through
+  detectron2's own config and checkpoint loader; installed by ``scripts/install_detectron2.sh``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ import cv2
 import numpy as np
 
 PERSON = 1  # COCO category id of "person"; backends without classes use 0 ("object")
-BACKENDS = ("oracle", "motion", "torchvision", "mediapipe")
+BACKENDS = ("oracle", "motion", "torchvision", "mediapipe", "detectron2")
+DETECTRON2_INSTALL = (
+    "the detectron2 backend needs pb1-detectron2 0.6 patched to install as pure Python: run "
+    "`make setup` (scripts/install_detectron2.sh); with conda, envs/segment.yaml's post-deploy "
+    "step runs the same script"
+)
+DETECTRON2_CONFIG = "COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_3x.yaml"
 MEDIAPIPE_INSTALL = (
     "the mediapipe backend needs mediapipe 0.10.21, whose declared pins (numpy<2, protobuf<5) "
     "do not fit this project: run `make setup` (scripts/install_mediapipe.sh), i.e. "
@@ -372,16 +380,112 @@ class TorchvisionSegmenter:
         return outputs
 
     def segment(self, frames: np.ndarray, video: Mapping) -> list[FrameInstances]:
-        out = []
+        outs = [((o["masks"][:, 0] > 0.5).cpu().numpy(), o["boxes"].cpu().numpy(),
+                 o["labels"].cpu().numpy(), o["scores"].cpu().numpy()) for o in self.raw(frames)]
+        return _frames_to_instances(outs, self.score_threshold, self.class_ids,
+                                    lambda c: c.astype(np.int64))
+
+
+def _frames_to_instances(outputs, score_threshold: float, keep: np.ndarray | None,
+                         labels_of) -> list[FrameInstances]:
+    """Library outputs ``[(masks, boxes, labels, scores)]`` → filtered :class:`FrameInstances`."""
+    out = []
+    for masks, boxes, labels, scores in outputs:
+        inst = FrameInstances(masks, boxes.astype(np.float32), labels_of(labels),
+                              scores.astype(np.float32))
+        selected = inst.scores >= score_threshold
+        if keep is not None:
+            selected &= np.isin(inst.labels, keep)
+        out.append(inst.keep(selected))
+    return out
+
+
+class Detectron2Segmenter:
+    """Mask R-CNN R50-FPN 3x from detectron2's model zoo (the paper's segmenter).
+
+    ``weights``: ``"model_zoo"`` (COCO weights from detectron2's URL; needs internet once) or a
+    local ``state_dict`` file (``.pth``/``.pt``, read by detectron2's ``DetectionCheckpointer``,
+    i.e. ``torch.load`` with torch 2.14's default ``weights_only=True``; pickled ``.pkl``
+    checkpoints are refused). Labels are COCO category ids (person = 1), as for torchvision.
+    """
+
+    name = "detectron2"
+
+    def __init__(self, weights: str | None, score_threshold: float = 0.5,
+                 classes: Sequence[str | int] | None = None, min_size: int = 240,
+                 max_size: int = 400, batch_size: int = 4, threads: int = 2,
+                 device: str = "cpu", max_detections: int = 100, proposals: int = 1000,
+                 config: str = DETECTRON2_CONFIG):
+        import torch
+
+        try:
+            from detectron2 import model_zoo
+            from detectron2.checkpoint import DetectionCheckpointer
+            from detectron2.config import get_cfg
+            from detectron2.modeling import build_model
+        except ImportError as err:
+            raise ModuleNotFoundError(f"{DETECTRON2_INSTALL} ({err})") from None
+        if weights is None:
+            raise ValueError(
+                "l2a.detectron2.weights is null: give 'model_zoo' (detectron2's COCO weights, "
+                "needs internet once) or the path of a Mask R-CNN state_dict file")
+        if weights != "model_zoo":
+            path = Path(weights)
+            if not path.is_file():
+                raise FileNotFoundError(
+                    f"l2a.detectron2.weights: {path} does not exist (give a state_dict file or "
+                    "'model_zoo')")
+            if path.suffix == ".pkl":
+                raise ValueError(f"l2a.detectron2.weights: {path} is a pickle; convert it to a "
+                                 "state_dict (.pth) first: pickles are not loaded")
+        torch.set_num_threads(int(threads))
+        cfg = get_cfg()
+        cfg.merge_from_file(model_zoo.get_config_file(config))
+        cfg.MODEL.DEVICE = device
+        cfg.MODEL.WEIGHTS = ""
+        cfg.INPUT.MIN_SIZE_TEST, cfg.INPUT.MAX_SIZE_TEST = int(min_size), int(max_size)
+        cfg.MODEL.ROI_HEADS.SCORE_THRESH_TEST = float(score_threshold)
+        cfg.TEST.DETECTIONS_PER_IMAGE = int(max_detections)
+        cfg.MODEL.RPN.PRE_NMS_TOPK_TEST = cfg.MODEL.RPN.POST_NMS_TOPK_TEST = int(proposals)
+        self.cfg = cfg
+        self.model = build_model(cfg).eval()
+        source = model_zoo.get_checkpoint_url(config) if weights == "model_zoo" else str(weights)
+        try:
+            DetectionCheckpointer(self.model).load(source)
+        except Exception as err:  # unpickling, shape or key errors: one message naming the file
+            raise ValueError(f"l2a.detectron2.weights: {source} could not be loaded "
+                             f"({type(err).__name__}: {str(err)[:200]})") from None
+        self.batch_size, self.score_threshold = int(batch_size), float(score_threshold)
+        self.class_ids = class_ids(classes)
+        import detectron2.data.datasets  # noqa: F401  (registers COCO's metadata)
+        from detectron2.data import MetadataCatalog
+
+        names = coco_categories()
+        thing = MetadataCatalog.get("coco_2017_val").thing_classes
+        self._coco_ids = np.array([names.index(n) for n in thing], np.int64)
+
+    def raw(self, frames: np.ndarray) -> list[dict]:
+        """detectron2's outputs per frame (BGR float inputs, the model's own resizing)."""
+        import torch
+
+        outputs = []
+        height, width = frames.shape[1:3]
+        with torch.inference_mode():
+            for start in range(0, len(frames), self.batch_size):
+                batch = frames[start:start + self.batch_size, :, :, ::-1]  # RGB -> BGR
+                inputs = [{"image": torch.from_numpy(np.ascontiguousarray(f)).permute(2, 0, 1)
+                           .float(), "height": height, "width": width} for f in batch]
+                outputs.extend(self.model(inputs))
+        return outputs
+
+    def segment(self, frames: np.ndarray, video: Mapping) -> list[FrameInstances]:
+        outs = []
         for o in self.raw(frames):
-            inst = FrameInstances(
-                (o["masks"][:, 0] > 0.5).cpu().numpy(), o["boxes"].cpu().numpy(),
-                o["labels"].cpu().numpy().astype(np.int64), o["scores"].cpu().numpy())
-            selected = inst.scores >= self.score_threshold
-            if self.class_ids is not None:
-                selected &= np.isin(inst.labels, self.class_ids)
-            out.append(inst.keep(selected))
-        return out
+            inst = o["instances"].to("cpu")
+            outs.append((inst.pred_masks.numpy().astype(bool), inst.pred_boxes.tensor.numpy(),
+                         inst.pred_classes.numpy(), inst.scores.numpy()))
+        return _frames_to_instances(outs, self.score_threshold, self.class_ids,
+                                    lambda c: self._coco_ids[c.astype(np.int64)])
 
 
 class UnionSegmenter:
@@ -407,7 +511,8 @@ def build_segmenter(spec: str, options: Mapping) -> Segmenter:
     """A backend from ``l2a.segmenter`` (``name`` or ``a+b+...``) and the ``l2a`` options.
 
     ``options`` holds the ``l2a`` section's keys: ``score_threshold``, ``classes``, ``threads``,
-    ``device`` and one sub-mapping per backend (``torchvision``, ``mediapipe``, ``motion``).
+    ``device`` and one sub-mapping per backend (``torchvision``, ``detectron2``, ``mediapipe``,
+    ``motion``).
     """
     names = [n.strip() for n in spec.split("+")]
     unknown = [n for n in names if n not in BACKENDS]
@@ -422,9 +527,10 @@ def build_segmenter(spec: str, options: Mapping) -> Segmenter:
         elif name == "mediapipe":
             parts.append(MediapipeSegmenter(**options.get("mediapipe", {})))
         else:
-            tv = dict(options.get("torchvision", {}))
-            parts.append(TorchvisionSegmenter(
-                tv.pop("weights", None), score_threshold=options.get("score_threshold", 0.5),
+            cls = TorchvisionSegmenter if name == "torchvision" else Detectron2Segmenter
+            opts = dict(options.get(name, {}))
+            parts.append(cls(
+                opts.pop("weights", None), score_threshold=options.get("score_threshold", 0.5),
                 classes=options.get("classes"), threads=options.get("threads", 2),
-                device=options.get("device", "cpu"), **tv))
+                device=options.get("device", "cpu"), **opts))
     return parts[0] if len(parts) == 1 else UnionSegmenter(parts)

@@ -124,9 +124,9 @@ def l2a_segment_params(config: dict, dataset: str) -> dict:
     l2a = config["l2a"]
     spec = l2a_segmenter(config, dataset)
     names = spec.split("+")
-    options = {name: dict(l2a[name]) for name in ("torchvision", "mediapipe", "motion")
-               if name in names}
-    if "torchvision" in names:
+    options = {name: dict(l2a[name])
+               for name in ("torchvision", "detectron2", "mediapipe", "motion") if name in names}
+    if "torchvision" in names or "detectron2" in names:
         options.update(score_threshold=l2a["score_threshold"], classes=l2a["classes"],
                        device="cpu" if config["device"] == "auto" else config["device"])
     options["threads"] = int(l2a["threads"])
