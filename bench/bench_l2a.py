@@ -123,7 +123,47 @@ def _overhead_rows(clips) -> dict:
                                              note="random weights, min_size 240, 1 thread")
     results["segment_fps_torchvision_overhead"] = row(
         ours / bare - 1, "<= 0.10", ours / bare - 1 <= 0.10, bare_fps=round(len(few) / bare, 2))
+    results.update(_detectron2_rows(few))
     return results
+
+
+def _detectron2_rows(few: np.ndarray) -> dict:
+    """detectron2 Mask R-CNN 3x (random weights, MIN_SIZE_TEST 240): ours vs the bare model call."""
+    try:
+        from detectron2.modeling import build_model
+    except ImportError:
+        return {}
+    from videoaug.composite.segment import Detectron2Segmenter
+
+    with tempfile.TemporaryDirectory() as tmp:
+        from detectron2 import model_zoo
+        from detectron2.config import get_cfg
+
+        cfg = get_cfg()
+        cfg.merge_from_file(model_zoo.get_config_file(
+            "COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_3x.yaml"))
+        cfg.MODEL.DEVICE = "cpu"
+        torch.manual_seed(0)
+        path = Path(tmp) / "d2.pth"
+        torch.save(build_model(cfg).state_dict(), path)
+        d2 = Detectron2Segmenter(str(path), threads=1, batch_size=4, min_size=240, max_size=400)
+    height, width = few.shape[1:3]
+    inputs = [{"image": torch.from_numpy(np.ascontiguousarray(f[:, :, ::-1])).permute(2, 0, 1)
+               .float(), "height": height, "width": width} for f in few]
+
+    def bare():
+        with torch.inference_mode():
+            return d2.model(inputs)
+
+    bare_s = best_time(bare, 2)
+    ours = best_time(lambda: d2.segment(few, {}), 2)
+    return {
+        "segment_fps_detectron2": row(len(few) / ours, "-", True,
+                                      note="random weights, MIN_SIZE_TEST 240, 1 thread"),
+        "segment_fps_detectron2_overhead": row(ours / bare_s - 1, "<= 0.10",
+                                               ours / bare_s - 1 <= 0.10,
+                                               bare_fps=round(len(few) / bare_s, 2)),
+    }
 
 
 def _composite_row() -> dict:
