@@ -403,8 +403,9 @@ def _frames_to_instances(outputs, score_threshold: float, keep: np.ndarray | Non
 class Detectron2Segmenter:
     """Mask R-CNN R50-FPN 3x from detectron2's model zoo (the paper's segmenter).
 
-    ``weights``: ``"model_zoo"`` (COCO weights from detectron2's URL; needs internet once) or a
-    local ``state_dict`` file (``.pth``/``.pt``, read by detectron2's ``DetectionCheckpointer``,
+    ``weights``: ``"model_zoo"`` (COCO weights from detectron2's URL; needs internet once; they
+    are published as a pickle, which detectron2's checkpointer unpickles: an explicit opt-in,
+    from detectron2's own server only) or a local ``state_dict`` file (``.pth``/``.pt``, read by detectron2's ``DetectionCheckpointer``,
     i.e. ``torch.load`` with torch 2.14's default ``weights_only=True``; pickled ``.pkl``
     checkpoints are refused). Labels are COCO category ids (person = 1), as for torchvision.
     """
