@@ -9,7 +9,9 @@
 * ``composite_vs_memcpy``: compositing one (48, 112, 144, 3) clip (Eq. 1, mask select) ÷ copying
   its frames once (goal ≤ 3), interleaved rounds so machine load hits both alike.
 * ``inpaint_ms_per_frame_{median,telea}`` with the PSNR inside the hole against the true
-  background of a static textured scene with a moving actor-sized square.
+  background of a static textured scene with a moving actor-sized square; and
+  ``inpaint_psnr_synth4_{auto,median,telea}``: PSNR inside the ground-truth hole against synth4's
+  true background (jittering camera, flicker, noise) on rendered clips.
 * ``segment_inpaint_rss_flat``: peak RSS of a segment+inpaint job over 2N videos ÷ over N
   videos (separate processes; goal ≤ 1.15: stages hold one video at a time).
 
@@ -209,6 +211,51 @@ def _inpaint_rows() -> dict:
     return results
 
 
+def _true_background(spec, params) -> np.ndarray:
+    """synth4's background frames of a clip spec without the figure (and without pixel noise):
+    the painted canvas cropped at each frame's jitter offset, times the frame's flicker."""
+    from videoaug.data.synthetic import paint_background
+
+    h, w, m = params.height, params.width, spec.margin
+    canvas = paint_background(spec.background, (h + 2 * m, w + 2 * m))
+    frames = []
+    for t in range(params.frames):
+        top, left = m + int(spec.jitter[t, 0]), m + int(spec.jitter[t, 1])
+        frames.append(canvas[top:top + h, left:left + w] * spec.flicker[t])
+    return np.clip(np.rint(np.stack(frames)), 0, 255).astype(np.uint8)
+
+
+def _synth4_inpaint_rows(clips: int = 8) -> dict:
+    """PSNR inside the ground-truth hole against synth4's true background (jittering camera,
+    flicker, noise, H.264-free), for the automatic choice and each forced method."""
+    from videoaug.data.synthetic import (
+        SynthParams,
+        clip_rng,
+        dataset_entries,
+        render_clip,
+        sample_clip_spec,
+    )
+
+    params = SynthParams()
+    entries = dataset_entries(params)[:: max(1, len(dataset_entries(params)) // clips)][:clips]
+    scores: dict[str, list[float]] = {"auto": [], "median": [], "telea": []}
+    chosen = []
+    for entry in entries:
+        frames, mask = render_clip(entry.class_name, clip_rng(params, entry), params)
+        truth = _true_background(sample_clip_spec(entry.class_name, clip_rng(params, entry),
+                                                  params), params)
+        hole = mask.astype(bool)
+        for method in scores:
+            out = inpaint_video(frames, hole, method=method)
+            scores[method].append(psnr(out.frames, truth, hole))
+            if method == "auto":
+                chosen.append(out.method)
+    return {f"inpaint_psnr_synth4_{m}": row(np.mean(v), "-", True, clips=len(v),
+                                            min=round(min(v), 2),
+                                            chosen=sorted(set(chosen)) if m == "auto" else None)
+            for m, v in scores.items()}
+
+
 def _rss_job(n_videos: int) -> float:
     """Peak RSS (MB) of a child process that writes a frames shard of ``n_videos`` clips, then
     segments and inpaints it."""
@@ -257,6 +304,7 @@ def run() -> dict:
         results.update(_overhead_rows(clips))
     results.update(_composite_row())
     results.update(_inpaint_rows())
+    results.update(_synth4_inpaint_rows())
     results.update(_rss_row())
     for value in results.values():
         value.setdefault("peak_rss_mb", round(peak_rss_mb(), 1))
