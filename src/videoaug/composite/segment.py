@@ -226,10 +226,12 @@ class MotionSegmenter:
         aligned = np.stack([translate(f, -dy, -dx) for f, (dy, dx) in zip(frames, steps,
                                                                           strict=True)])
         ones = np.ones(frames.shape[1:3], np.uint8)
-        moving = self._foreground(aligned)
-        # back to each frame's own coordinates; pixels outside frame 0's view are not judged
-        return np.stack([translate((m & (translate(ones, -dy, -dx) > 0)).astype(np.uint8),
-                                   dy, dx) > 0 for m, (dy, dx) in zip(moving, steps, strict=True)])
+        # only the view every aligned frame shares is judged: elsewhere the median would mix in
+        # the fill of frames that do not see the pixel
+        common = np.logical_and.reduce([translate(ones, -dy, -dx) > 0 for dy, dx in steps])
+        moving = self._foreground(aligned) & common
+        return np.stack([translate(m.astype(np.uint8), dy, dx) > 0
+                         for m, (dy, dx) in zip(moving, steps, strict=True)])
 
     def _foreground(self, frames: np.ndarray) -> np.ndarray:
         if self.method == "median":
@@ -405,9 +407,10 @@ class Detectron2Segmenter:
 
     ``weights``: ``"model_zoo"`` (COCO weights from detectron2's URL; needs internet once; they
     are published as a pickle, which detectron2's checkpointer unpickles: an explicit opt-in,
-    from detectron2's own server only) or a local ``state_dict`` file (``.pth``/``.pt``, read by detectron2's ``DetectionCheckpointer``,
-    i.e. ``torch.load`` with torch 2.14's default ``weights_only=True``; pickled ``.pkl``
-    checkpoints are refused). Labels are COCO category ids (person = 1), as for torchvision.
+    from detectron2's own server only) or a local ``state_dict`` file (``.pth``/``.pt``, read by
+    detectron2's ``DetectionCheckpointer``, i.e. ``torch.load`` with torch 2.14's default
+    ``weights_only=True``; pickled ``.pkl`` checkpoints are refused). Labels are COCO category
+    ids (person = 1), as for torchvision.
     """
 
     name = "detectron2"
