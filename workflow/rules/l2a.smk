@@ -112,6 +112,7 @@ rule figure_l2a_compositing:
         pairs=config["l2a"]["figure_pairs"],
         frames_shown=config["l2a"]["figure_frames"],
         seed=config["seed"],
+        alpha=config["l2a"]["alpha"],
     log:
         "logs/{ds}/figure_l2a_compositing.log",
     conda:
@@ -125,4 +126,5 @@ rule figure_l2a_compositing:
         "python -m videoaug.cli figure-l2a --manifest {input.manifest:q} --frames {input.frames:q}"
         " --masks {input.masks:q} --backgrounds {input.backgrounds:q} --matches {input.matches:q}"
         " --pairs {params.pairs} --frames-shown {params.frames_shown} --seed {params.seed}"
+        " --alpha {params.alpha}"
         " --out {output:q} > {log:q} 2>&1"

@@ -180,7 +180,7 @@ def match_classes_stage(manifest_path: str | Path, params: dict, out: str | Path
 def figure_compositing(manifest_path: str | Path, frames: list[str | Path],
                        masks: list[str | Path], backgrounds: list[str | Path],
                        matches_path: str | Path, out: str | Path, pairs: int = 4,
-                       frames_shown: int = 5, seed: int = 0) -> None:
+                       frames_shown: int = 5, seed: int = 0, alpha: float = 4.0) -> None:
     """Fig. 3 (one frame: foreground, mask, inpainted background of the matched video, composite)
     and Fig. 4 (strips of composites) of the paper for ``pairs`` seeded training pairs."""
     import matplotlib
@@ -212,7 +212,7 @@ def figure_compositing(manifest_path: str | Path, frames: list[str | Path],
     fig, axes = plt.subplots(len(chosen), cols, figsize=(1.6 * cols, 1.5 * len(chosen)),
                              squeeze=False)
     for r, (fg_id, bg_id) in enumerate(chosen):
-        comp = composite_pair(stores, fg_id, bg_id, Variant())
+        comp = composite_pair(stores, fg_id, bg_id, Variant(), alpha=alpha)
         mask = stores.mask(fg_id)
         t = int(np.argmax(mask.reshape(len(mask), -1).sum(1)))  # the frame showing most actor
         bg = stores.background(bg_id)

@@ -47,7 +47,7 @@ def cmd_figure_l2a(args: argparse.Namespace) -> None:
 
     figure_compositing(args.manifest, args.frames, args.masks, args.backgrounds, args.matches,
                        args.out, pairs=args.pairs, frames_shown=args.frames_shown,
-                       seed=args.seed)
+                       seed=args.seed, alpha=args.alpha)
 
 
 def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
@@ -86,5 +86,6 @@ def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     p.add_argument("--pairs", type=int, default=4)
     p.add_argument("--frames-shown", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--alpha", type=float, default=4.0, help="Eq. 8 exponent (l2a.alpha)")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_figure_l2a)
