@@ -43,6 +43,7 @@ include: "workflow/rules/dynamic.smk"
 include: "workflow/rules/gan.smk"
 include: "workflow/rules/sps.smk"
 include: "workflow/rules/tda.smk"
+include: "workflow/rules/l2a.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -57,6 +58,7 @@ localrules:
     report_zhang2020_table2,
     report_zhang2020_table3,
     kim2020_tables,
+    masks_index,
 
 
 rule all:
