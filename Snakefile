@@ -43,6 +43,7 @@ include: "workflow/rules/dynamic.smk"
 include: "workflow/rules/gan.smk"
 include: "workflow/rules/sps.smk"
 include: "workflow/rules/tda.smk"
+include: "workflow/rules/avd.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -57,6 +58,8 @@ localrules:
     report_zhang2020_table2,
     report_zhang2020_table3,
     kim2020_tables,
+    avd_fuse,
+    tavakolian2019_tables,
 
 
 rule all:

@@ -140,7 +140,7 @@ def cmd_fuse(args: argparse.Namespace) -> None:
 
 # Modules that add their own sub-commands: each has ``add_commands(subparsers, add_param_args)``
 # and imports nothing heavy at module level (every command starts fast).
-COMMAND_GROUPS = ("videoaug.stages.tda_cli", "videoaug.report.cli")
+COMMAND_GROUPS = ("videoaug.stages.tda_cli", "videoaug.report.cli", "videoaug.stages.avd_cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,6 +22,7 @@ from videoaug import __version__
 from videoaug.config import canonical_json
 
 FRAMES_SCHEMA = "videoaug.frames/1"
+FLOW_SCHEMA = "videoaug.flow/1"  # AVD: bounded uint8 optical flow, (T-1, H, W, 2) per video
 STR_DTYPE = h5py.string_dtype("utf-8")
 
 
@@ -120,7 +121,9 @@ def read_rows(dset: h5py.Dataset, indices: np.ndarray) -> np.ndarray:
 class FrameStoreWriter:
     """Writes one dataset per video, ``uint8 (T, H, W, 3)``, chunked along time, plus an index."""
 
-    def __init__(self, handle: h5py.File, compression: str, chunk_frames: int = 4):
+    def __init__(self, handle: h5py.File, compression: str, chunk_frames: int = 4,
+                 channels: int = 3):
+        self._channels = channels  # 3: RGB frames; 2: optical flow (u, v)
         self._videos = _group(handle, "videos")
         self._handle = handle
         self._compression = compression_kwargs(compression)
@@ -130,13 +133,13 @@ class FrameStoreWriter:
     def add(
         self, video_id: str, frames: np.ndarray, *, label: int, fps: float, source: str
     ) -> None:
-        if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
+        if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != self._channels:
             raise ValueError(
-                f"frames of {video_id} must be uint8 (T, H, W, 3), "
+                f"frames of {video_id} must be uint8 (T, H, W, {self._channels}), "
                 f"got {frames.dtype} {frames.shape}"
             )
         key = f"{len(self._index):06d}"
-        chunks = (min(self._chunk_frames, frames.shape[0]),) + frames.shape[1:]
+        chunks = (max(min(self._chunk_frames, frames.shape[0]), 1),) + frames.shape[1:]
         dset = self._videos.create_dataset(
             key, data=frames, chunks=chunks, track_times=False, **self._compression
         )
@@ -223,6 +226,32 @@ class FrameStore(LazyStore):
 
     def fps(self, i: int) -> float:
         return float(self.handle["videos"][self._keys[i]].attrs["fps"])
+
+    def as_image(self, frames: np.ndarray) -> np.ndarray:
+        """Stored rows -> RGB-like ``uint8 (N, H, W, 3)`` (frames are already)."""
+        return frames
+
+
+class FlowStore(FrameStore):
+    """Optical-flow shard (AVD): ``uint8 (T-1, H, W, 2)`` per video, same index as frames;
+    ``params["bound"]`` decodes it (:func:`videoaug.avd.flow.decode_flow`)."""
+
+    schema = FLOW_SCHEMA
+
+    def as_image(self, frames: np.ndarray) -> np.ndarray:
+        """Stored flow ``(N, H, W, 2)`` -> ``(u, v, |f|)`` images ``uint8 (N, H, W, 3)``."""
+        from videoaug.avd.flow import flow_to_image
+
+        return flow_to_image(frames)
+
+
+def open_video_store(path: str | Path) -> FrameStore:
+    """A :class:`FrameStore` or :class:`FlowStore`, by the file's ``schema`` attribute."""
+    with open_store(path) as handle:
+        schema = handle.attrs.get("schema")
+    if schema == FLOW_SCHEMA:
+        return FlowStore(path)
+    return FrameStore(path)
 
 
 # --------------------------------------------------------------------------------------- images

@@ -21,6 +21,10 @@ TSN_BACKBONES: dict[str, tuple[str, int]] = {
     "resnet18": ("fc", 512),
     "resnet50": ("fc", 2048),
     "mobilenet_v3_small": ("classifier.3", 1024),
+    # AVD's Table 2 (Tavakolian et al. 2019): AlexNet, Inception-V1 (GoogLeNet), ResNet-101
+    "resnet101": ("fc", 2048),
+    "alexnet": ("classifier.6", 4096),
+    "googlenet": ("fc", 1024),
 }
 
 
@@ -48,9 +52,19 @@ def build_2d_backbone(name: str) -> nn.Module:
     """
     if name not in TSN_BACKBONES:
         raise ValueError(f"unknown TSN backbone {name!r}; valid: {', '.join(TSN_BACKBONES)}")
-    network = torchvision.models.get_model(name, weights=None)
-    if name.startswith("resnet"):
+    if name == "googlenet":
+        # no auxiliary heads (they only help deep supervision on ImageNet); torchvision's own
+        # input transform is off because the trainer normalises inputs itself
+        network = torchvision.models.get_model(name, weights=None, aux_logits=False,
+                                               init_weights=True, transform_input=False)
+    else:
+        network = torchvision.models.get_model(name, weights=None)
+    if name.startswith("resnet") or name == "googlenet":
         network.fc = nn.Identity()
+    elif name == "alexnet":
+        # keep torchvision's classifier up to the second 4096-wide ReLU; the TSN head replaces
+        # its last Linear(4096, 1000)
+        network.classifier = nn.Sequential(*list(network.classifier)[:6])
     else:
         # MobileNetV3 keeps its Linear(576, 1024) + Hardswish; TSN's own dropout and classifier
         # replace torchvision's Dropout(0.2) + Linear(1024, 1000).
