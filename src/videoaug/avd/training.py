@@ -180,7 +180,7 @@ def train_step(state: AVDState, clips: Tensor, real: Tensor, config: AVDConfig) 
     state.optimizer.zero_grad(set_to_none=True)
     loss.backward()
     state.optimizer.step()
-    return {"loss": float(loss), "rec_loss": float(rec), "adv_loss": float(adv), **record}
+    return {"loss": loss.item(), "rec_loss": rec.item(), "adv_loss": adv.item(), **record}
 
 
 def train_avd(sampler: ClipSampler, config: AVDConfig, checkpoint_path: str | os.PathLike,
