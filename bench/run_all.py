@@ -10,7 +10,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-MODULES = ["bench_foundation", "bench_augment", "bench_train", "bench_gan", "bench_dag", "bench_avd"]
+MODULES = ["bench_foundation", "bench_augment", "bench_train", "bench_gan", "bench_dag",
+           "bench_avd"]
 
 
 def main() -> int:

@@ -19,8 +19,14 @@ cmd=$1; shift
 echo "$cmd $*" >> "$state/calls"
 case $cmd in
   show) grep -qx "$1" "$state/installed" ;;
-  uninstall) for p in "$@"; do case $p in -*) ;; *) sed -i "/^$p$/d" "$state/installed"; rm -f "$state/cv2_files";; esac; done ;;
-  install) for p in "$@"; do case $p in -*) ;; *) name=${{p%%==*}}; grep -qx "$name" "$state/installed" || echo "$name" >> "$state/installed"; touch "$state/cv2_files";; esac; done ;;
+  uninstall)
+    for p in "$@"; do case $p in -*) ;; *)
+      sed -i "/^$p$/d" "$state/installed"; rm -f "$state/cv2_files";; esac; done ;;
+  install)
+    for p in "$@"; do case $p in -*) ;; *)
+      name=${{p%%==*}}
+      grep -qx "$name" "$state/installed" || echo "$name" >> "$state/installed"
+      touch "$state/cv2_files";; esac; done ;;
 esac
 """
 
@@ -40,8 +46,8 @@ def _run(tmp_path: Path, installed: list[str]) -> tuple[subprocess.CompletedProc
         path = tmp_path / name
         path.write_text(text.format(state=state))
         path.chmod(0o755)
-    proc = subprocess.run([str(SCRIPT), str(tmp_path / "pip"), str(tmp_path / "python"), "4.14.0.94"],
-                          capture_output=True, text=True, env={**os.environ})
+    command = [str(SCRIPT), str(tmp_path / "pip"), str(tmp_path / "python"), "4.14.0.94"]
+    proc = subprocess.run(command, capture_output=True, text=True, env={**os.environ})
     return proc, state
 
 

@@ -23,7 +23,8 @@ def translating_texture(frames: int = 3, height: int = 64, width: int = 80,
                         shift: tuple[float, float] = SHIFT) -> np.ndarray:
     """RGB uint8 (T, H, W, 3): a smooth random texture moving by ``shift`` pixels per frame."""
     rng = np.random.default_rng(0)
-    texture = cv2.GaussianBlur(rng.random((height + 40, width + 40)).astype(np.float32), (0, 0), 2.0)
+    noise = rng.random((height + 40, width + 40)).astype(np.float32)
+    texture = cv2.GaussianBlur(noise, (0, 0), 2.0)
     texture = (texture - texture.min()) / (texture.max() - texture.min())
     out = []
     for t in range(frames):

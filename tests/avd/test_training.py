@@ -30,8 +30,9 @@ def tiny_set(n=6, frames=4):
 
 
 def config(**kw):
-    values = dict(clip_len=4, image_size=SIZE, widths=(4, 4, 4, 4), teacher_hidden=(16, 8, 8, 4),
-                  iterations=40, batch_size=4, lr=2e-3, checkpoint_every=10, seed=0)
+    values = dict(clip_len=4, image_size=SIZE, widths=(4, 4, 4, 4),
+                  teacher_hidden=(16, 8, 8, 4), iterations=40, batch_size=4, lr=2e-3,
+                  checkpoint_every=10, seed=0)
     values.update(kw)
     return AVDConfig(**values)
 
@@ -45,7 +46,7 @@ def test_reconstruction_loss_falls(tmp_path):
 
 def test_teacher_moves_images_toward_real_frame_statistics(tmp_path):
     """Mean intensity of E's images vs the real frames': the adversarial term (λ < 1) must bring
-    them much closer than the auto-encoder alone (λ = 1), whose bottleneck image is unconstrained."""
+    them much closer than the auto-encoder alone (λ = 1), whose bottleneck image is free."""
     torch.set_num_threads(1)
     clips = tiny_set()
     real_mean = clips.mean().item()

@@ -8,8 +8,15 @@ import numpy as np
 import pytest
 
 from tests.result_contract import RESULT_KEYS
-from tests.stages.test_tda import CLASSES, FRAMES, HEIGHT, TEST_PER_CLASS, TRAIN_PER_CLASS, WIDTH
-from tests.stages.test_tda import tiny_store  # noqa: F401  (fixture)
+from tests.stages.test_tda import (
+    CLASSES,
+    FRAMES,
+    HEIGHT,
+    TEST_PER_CLASS,
+    TRAIN_PER_CLASS,
+    WIDTH,
+    tiny_store,  # noqa: F401  (fixture)
+)
 from videoaug.avd.flow import decode_flow
 from videoaug.io.store import FLOW_SCHEMA, FlowStore, ImageStore, open_store
 from videoaug.stages.avd import (

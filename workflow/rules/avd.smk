@@ -4,6 +4,7 @@
 # rgb, flow (AVD(RGB), AVD(OF)), di (dynamic image of the same windows, Table 4); `-<backbone>` picks another
 # 2D CNN (Table 2); `a+b` is the late fusion of streams a and b; `_on_{target}` tests on another dataset.
 
+from videoaug.avd import paths as avd_paths
 from videoaug.report import tavakolian2019 as avd_report
 
 AVD_BACKBONES = "tsn_resnet18|tsn_resnet50|tsn_resnet101|tsn_alexnet|tsn_googlenet|tsn_mobilenet_v3_small"
@@ -13,24 +14,6 @@ AVD_FUSION_RE = AVD_BASE_RE + r"(\+" + AVD_BASE_RE + r")+"
 
 # results/{ds}_avd_frames_rgb.json would also match train_spatial's results/{ds}_rgb.json with ds=synth4_avd_frames
 ruleorder: train_avd_classifier > train_spatial
-
-
-def flow_shards(ds):
-    return expand(f"{CACHE}/{ds}/flow/{{shard}}.h5", shard=shard_ids(ds))
-
-
-def avd_source_shards(ds, input_name):
-    """Frames shards (rgb, di) or flow shards (flow) that an AVD input is made from."""
-    return flow_shards(ds) if input_name == "flow" else frames_shards(ds)
-
-
-def avd_stream_stores(ds, stream):
-    base = stage_params.split_avd_stream(stream)[0]
-    if base == "frames_rgb":
-        return frames_shards(ds)
-    if base == "frames_flow":
-        return flow_shards(ds)
-    return expand(f"{CACHE}/{ds}/avd/{base}/{{shard}}.h5", shard=shard_ids(ds))
 
 
 rule optical_flow:
@@ -59,7 +42,7 @@ rule optical_flow:
 rule train_avd:
     input:
         manifest=f"{CACHE}/{{ds}}/manifest.json",
-        stores=lambda w: avd_source_shards(w.ds, w.input),
+        stores=lambda w: avd_paths.source_shards(config, w.ds, w.input),
     output:
         model=f"{CACHE}/{{ds}}/avd/{{input}}/model.pt",
         curves=report(
@@ -91,7 +74,7 @@ rule train_avd:
 rule distill:
     input:
         manifest=f"{CACHE}/{{ds}}/manifest.json",
-        store=lambda w: avd_source_shards(w.ds, w.input)[int(w.shard)],
+        store=lambda w: avd_paths.source_shards(config, w.ds, w.input)[int(w.shard)],
         model=lambda w: [] if w.input == "di" else [f"{CACHE}/{w.ds}/avd/{w.input}/model.pt"],
     output:
         f"{CACHE}/{{ds}}/avd/{{input}}/{{shard}}.h5",
@@ -120,7 +103,7 @@ rule distill:
 rule train_avd_classifier:
     input:
         manifest=f"{CACHE}/{{ds}}/manifest.json",
-        stores=lambda w: avd_stream_stores(w.ds, w.stream),
+        stores=lambda w: avd_paths.stream_stores(config, w.ds, w.stream),
     output:
         result="results/{ds}_avd_{stream}.json",
         scores="results/scores/{ds}_avd_{stream}.npz",
@@ -165,9 +148,9 @@ use rule train_avd_classifier as train_avd_classifier_seed with:
 rule train_avd_cross:
     input:
         manifest=f"{CACHE}/{{ds}}/manifest.json",
-        stores=lambda w: avd_stream_stores(w.ds, w.stream),
+        stores=lambda w: avd_paths.stream_stores(config, w.ds, w.stream),
         test_manifest=f"{CACHE}/{{target}}/manifest.json",
-        test_stores=lambda w: avd_stream_stores(w.target, w.stream),
+        test_stores=lambda w: avd_paths.stream_stores(config, w.target, w.stream),
     output:
         result="results/seeds/{ds}_avd_{stream}_on_{target}_s{seed}.json",
         scores="results/scores/seeds/{ds}_avd_{stream}_on_{target}_s{seed}.npz",
@@ -233,6 +216,8 @@ rule tavakolian2019_tables:
     params:
         datasets=config["report"]["datasets"],
         cross=[f"{a}:{b}" for a, b in config["avd"]["cross"].items()],
+        backbone=config["avd"]["classifier"]["backbone"],
+        backbones=config["avd"]["classifier"]["table2_backbones"],
     log:
         "logs/report/tavakolian2019_tables.log",
     conda:
@@ -244,15 +229,16 @@ rule tavakolian2019_tables:
         gpu=0,
     shell:
         "python -m videoaug.cli tavakolian2019-tables --datasets {params.datasets:q}"
-        " --cross {params.cross:q} --results {input:q} --out-dir results/tables > {log:q} 2>&1"
+        " --cross {params.cross:q} --default-backbone {params.backbone}"
+        " --backbones {params.backbones:q} --results {input:q} --out-dir results/tables > {log:q} 2>&1"
 
 
 rule figure_avd:
     input:
         manifest=f"{CACHE}/{{ds}}/manifest.json",
         frames=lambda w: frames_shards(w.ds),
-        rgb=lambda w: avd_stream_stores(w.ds, "rgb"),
-        flow=lambda w: avd_stream_stores(w.ds, "flow"),
+        rgb=lambda w: avd_paths.stream_stores(config, w.ds, "rgb"),
+        flow=lambda w: avd_paths.stream_stores(config, w.ds, "flow"),
     output:
         report("results/figures/{ds}_avd.png", caption="../report/avd_figure.rst", category="AVD"),
     params:

@@ -58,7 +58,8 @@ def cmd_train_avd_classifier(args: argparse.Namespace) -> None:
 def cmd_tables(args: argparse.Namespace) -> None:
     from videoaug.report.tavakolian2019 import write_tables
 
-    write_tables(args.results, args.out_dir, args.datasets, args.cross or [])
+    write_tables(args.results, args.out_dir, args.datasets, args.cross or [],
+                 args.default_backbone, args.backbones or None)
 
 
 def cmd_figure_avd(args: argparse.Namespace) -> None:
@@ -109,6 +110,8 @@ def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     p.add_argument("--results", nargs="*", default=[])
     p.add_argument("--datasets", nargs="+", required=True)
     p.add_argument("--cross", nargs="*", help="train:test dataset pairs of Table 3")
+    p.add_argument("--default-backbone", default="tsn_resnet18", help="avd.classifier.backbone")
+    p.add_argument("--backbones", nargs="*", help="Table 2 rows (avd.classifier.table2_backbones)")
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_tables)
 
