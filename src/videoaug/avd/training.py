@@ -54,7 +54,7 @@ class AVDConfig:
     widths: tuple[int, ...] = (8, 16, 16, 16)
     teacher_hidden: tuple[int, ...] = (256, 128, 64, 32)
     lam: float = 0.9
-    iterations: int = 300
+    iterations: int = 200
     batch_size: int = 8
     lr: float = 2e-4
     betas: tuple[float, float] = (0.5, 0.999)

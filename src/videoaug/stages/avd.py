@@ -101,7 +101,7 @@ class AvdParams:
     frame_stride: int = 1
     window_stride: int = 16
     compression: str = "lz4"
-    threads: int = 2
+    threads: int = 1
     device: str = "auto"
     seed: int = 0
 
@@ -314,7 +314,7 @@ class AvdClassifierParams:
     test_frames: int = 8
     eval_batch_size: int = 8
     train: dict = field(default_factory=dict)
-    threads: int = 2
+    threads: int = 1
     seed: int = 0
     dataset: str = ""
     test_dataset: str | None = None   # Table 3: test on another dataset's stores
