@@ -132,10 +132,13 @@ def avd_params(config: dict, dataset: str, input_name: str) -> dict:
     (rgb | flow | di): ``stages.avd.AvdParams`` fields."""
     dataset_config(config, dataset)
     avd = config["avd"]
+    model = {**{field: avd[key] for key, field in AVD_MODEL_KEYS.items()},
+             "seed": int(config["seed"])}
+    if input_name == "di":  # dynamic images of the windows: no model, only the window shape
+        model = {key: model[key] for key in ("clip_len", "image_size")}
     return {
         "input": input_name,
-        "model": {**{field: avd[key] for key, field in AVD_MODEL_KEYS.items()},
-                  "seed": int(config["seed"])},
+        "model": model,
         "frame_stride": int(avd["frame_stride"]), "window_stride": int(avd["window_stride"]),
         "compression": config["compression"], "threads": int(avd["threads"]),
         "device": config["device"], "seed": int(config["seed"]),
