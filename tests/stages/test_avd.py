@@ -171,3 +171,19 @@ def test_cross_dataset_result_names_the_test_dataset(tmp_path, tiny_store):  # n
     result = json.loads(out.read_text())
     assert result["method"] == "avd_frames_rgb_on_tinyshift"
     assert result["test_dataset"] == "tinyshift"
+
+
+def test_cli_optical_flow_from_config_and_params(tmp_path, tiny_store):  # noqa: F811
+    from videoaug.cli import main as cli_main
+
+    _, shards = tiny_store
+    by_config, by_params = tmp_path / "c.h5", tmp_path / "p.h5"
+    assert cli_main(["optical-flow", "--config", "config.yaml", "--dataset", "synth4",
+                     "--frames", str(shards[0]), "--out", str(by_config)]) == 0
+    params = json.dumps({"method": "dis", "options": {"preset": "medium"}, "bound": 20.0,
+                         "compression": "lz4", "threads": 1})
+    assert cli_main(["optical-flow", "--params", params, "--frames", str(shards[0]),
+                     "--out", str(by_params)]) == 0
+    assert _sha(by_config) == _sha(by_params)  # the config's defaults are these params
+    assert cli_main(["optical-flow", "--params", params.replace("dis", "lucas"),
+                     "--frames", str(shards[0]), "--out", str(tmp_path / "x.h5")]) == 1

@@ -27,7 +27,7 @@ from videoaug.io.store import (
     FrameStoreWriter,
     atomic_store,
 )
-from videoaug.provenance import progress_bar
+from videoaug.provenance import progress_bar, save_figure
 
 log = logging.getLogger("videoaug")
 
@@ -200,12 +200,7 @@ def plot_loss_curves(history: dict, out: str | Path, title: str) -> None:
         ax.legend(fontsize=7)
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    tmp.replace(out)
+    save_figure(fig, out, dpi=100)
 
 
 # ------------------------------------------------------------------------------- distillation
@@ -504,9 +499,4 @@ def figure_avd(manifest_path: str | Path, frames_paths: Sequence[str | Path],
         axes[r, 0].set_ylabel(classes[label], fontsize=7)
     fig.suptitle(f"{manifest['dataset']}: videos, dynamic images and AVD images", fontsize=8)
     fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(out)
+    save_figure(fig, out)

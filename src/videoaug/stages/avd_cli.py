@@ -5,22 +5,15 @@ are imported inside the commands, so registering them costs nothing."""
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
 
 
 def _values(args: argparse.Namespace, builder: Callable[..., dict], *extra) -> dict:
-    """Stage parameters from ``--params JSON`` or from ``--config ... --dataset NAME``."""
-    from videoaug.config import ConfigError, load_config
+    """Stage parameters from ``--params JSON`` or from ``--config ... --dataset NAME`` (the
+    shared parsing of :func:`videoaug.cli._params`, with the builder's extra arguments)."""
+    from videoaug.cli import _params
 
-    if args.params:
-        try:
-            return json.loads(args.params)
-        except json.JSONDecodeError as err:
-            raise ConfigError(f"--params is not valid JSON: {err}") from None
-    if not args.config or not args.dataset:
-        raise ConfigError("give either --params JSON or --config FILE [FILE ...] --dataset NAME")
-    return builder(load_config(args.config), args.dataset, *extra)
+    return _params(args, lambda config, dataset: builder(config, dataset, *extra))
 
 
 def cmd_optical_flow(args: argparse.Namespace) -> None:

@@ -30,7 +30,7 @@ from torch import Tensor
 
 from videoaug.augment.policy import Policy, parse_policy
 from videoaug.models.factory import build_model, model_input_kind
-from videoaug.provenance import read_json, result_record, write_json
+from videoaug.provenance import read_json, result_record, save_figure, write_json
 from videoaug.seeding import derive_seed, torch_generator
 from videoaug.train.datasets import ClipSamples
 from videoaug.train.evaluate import metrics_from_probs, view_probs
@@ -287,9 +287,4 @@ def tda_gallery(manifest_path: str | Path, frames_paths: Sequence[str | Path],
         axes[r, 0].set_ylabel(f"{title}\n{label_text(target, classes)}", fontsize=6)
     fig.suptitle(f"{manifest['dataset']}: one training clip under each augmentation", fontsize=8)
     fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(out)
+    save_figure(fig, out)
