@@ -187,3 +187,18 @@ def test_cli_optical_flow_from_config_and_params(tmp_path, tiny_store):  # noqa:
     assert _sha(by_config) == _sha(by_params)  # the config's defaults are these params
     assert cli_main(["optical-flow", "--params", params.replace("dis", "lucas"),
                      "--frames", str(shards[0]), "--out", str(tmp_path / "x.h5")]) == 1
+
+
+def test_figure_shows_frames_dynamic_and_avd_images(tmp_path, tiny_store):  # noqa: F811
+    from videoaug.stages.avd import figure_avd
+
+    manifest, shards = tiny_store
+    model = tmp_path / "model.pt"
+    train_avd_model(manifest, shards, avd_params(), model)
+    stores = []
+    for s, shard in enumerate(shards):
+        stores.append(tmp_path / f"rgb{s}.h5")
+        distill_shard(manifest, shard, model, avd_params(), stores[-1])
+    out = tmp_path / "fig.png"
+    figure_avd(manifest, shards, stores, stores, 3, out)
+    assert out.stat().st_size > 5_000 and not (tmp_path / "fig.tmp.png").exists()
