@@ -48,5 +48,5 @@ def test_report_paths_cover_every_table():
     for stream in ("frames_rgb", "frames_flow", "rgb", "flow", "di", "frames_flow+flow+rgb",
                    "rgb-tsn_mobilenet_v3_small", "rgb_on_synth4shift"):
         assert f"results/seeds/synth4_avd_{stream}_s0.json" in paths, stream
-    assert "results/seeds/synth4shift_avd_rgb_on_synth4_s2.json" in paths
+    assert not any(p.startswith("results/seeds/synth4shift_") for p in paths)  # one direction
     assert len(paths) == len(set(paths))

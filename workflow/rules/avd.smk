@@ -100,6 +100,22 @@ rule distill:
         " --out {output:q} > {log:q} 2>&1"
 
 
+# Table 3's test images: the target dataset's videos distilled by {ds}'s encoder (avd.paths.cross_stores).
+use rule distill as distill_cross with:
+    input:
+        manifest=f"{CACHE}/{{target}}/manifest.json",
+        store=lambda w: avd_paths.source_shards(config, w.target, w.input)[int(w.shard)],
+        model=f"{CACHE}/{{ds}}/avd/{{input}}/model.pt",
+    output:
+        f"{CACHE}/{{target}}/avd/{{input}}_by_{{ds}}/{{shard}}.h5",
+    log:
+        "logs/{target}/distill/{input}_by_{ds}_{shard}.log",
+    benchmark:
+        "benchmarks/{target}/distill/{input}_by_{ds}_{shard}.tsv"
+    wildcard_constraints:
+        input="rgb|flow",
+
+
 rule train_avd_classifier:
     input:
         manifest=f"{CACHE}/{{ds}}/manifest.json",
@@ -150,7 +166,7 @@ rule train_avd_cross:
         manifest=f"{CACHE}/{{ds}}/manifest.json",
         stores=lambda w: avd_paths.stream_stores(config, w.ds, w.stream),
         test_manifest=f"{CACHE}/{{target}}/manifest.json",
-        test_stores=lambda w: avd_paths.stream_stores(config, w.target, w.stream),
+        test_stores=lambda w: avd_paths.cross_stores(config, w.ds, w.target, w.stream),
     output:
         result="results/seeds/{ds}_avd_{stream}_on_{target}_s{seed}.json",
         scores="results/scores/seeds/{ds}_avd_{stream}_on_{target}_s{seed}.npz",

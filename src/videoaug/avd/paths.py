@@ -24,3 +24,15 @@ def stream_stores(config: dict, ds: str, stream: str) -> list[str]:
     base = split_avd_stream(stream)[0]
     kind = {"frames_rgb": "frames", "frames_flow": "flow"}.get(base, f"avd/{base}")
     return shards(config, ds, kind)
+
+
+def cross_stores(config: dict, ds: str, target: str, stream: str) -> list[str]:
+    """Test stores of Table 3 (a classifier trained on ``ds``, tested on ``target``): the target's
+    frames or flow for the frame streams, its dynamic images for ``di``, and for ``rgb``/``flow``
+    the target's videos distilled by **``ds``'s encoder** (``cache/{target}/avd/{input}_by_{ds}/``):
+    the system trained on one dataset (encoder and classifier) meets the other's raw videos, and
+    no second AVD model is trained for the test dataset."""
+    base = split_avd_stream(stream)[0]
+    if base in ("rgb", "flow"):
+        return shards(config, target, f"avd/{base}_by_{ds}")
+    return stream_stores(config, target, stream)

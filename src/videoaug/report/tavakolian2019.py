@@ -53,9 +53,7 @@ def report_result_paths(config: Mapping) -> list[str]:
             paths += [f"results/seeds/{ds}_avd_{stream}_s{s}.json" for s in seeds]
         for target in ([avd["cross"][ds]] if ds in avd["cross"] else []):
             for seed in seeds:
-                paths += [f"results/seeds/{ds}_avd_rgb_on_{target}_s{seed}.json",
-                          f"results/seeds/{target}_avd_rgb_on_{ds}_s{seed}.json",
-                          f"results/seeds/{target}_avd_rgb_s{seed}.json"]
+                paths.append(f"results/seeds/{ds}_avd_rgb_on_{target}_s{seed}.json")
     return list(dict.fromkeys(paths))
 
 
