@@ -107,7 +107,7 @@ def run() -> dict[str, dict]:
         avd = stage_params.avd_params(config, "synth4", "rgb")
         avd["model"]["iterations"] = 2  # a barely trained encoder costs as much as a trained one
         avd["threads"] = 1
-        train_s, train_rss = stage_peak(
+        _, train_rss = stage_peak(
             "from videoaug.stages.avd import AvdParams, train_avd_model",
             f"train_avd_model({str(manifest)!r}, [{str(shard)!r}], AvdParams(**{avd!r}),"
             f" {str(tmp / 'model.pt')!r})")
@@ -134,8 +134,6 @@ def run() -> dict[str, dict]:
         for stage, rss in (("optical_flow", flow_rss), ("train_avd", train_rss),
                            ("distill", per["rgb"][1]), ("distill_di", per["di"][1])):
             results[f"peak_rss_mb_{stage}"] = row(rss, "information", True)
-        results["train_avd_seconds_per_iteration"] = row(train_s / 2, "information", True,
-                                                         note="2 iterations incl. start-up")
     return results
 
 
