@@ -38,7 +38,7 @@ def _sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-MODEL = dict(clip_len=8, image_size=[16, 20], widths=[2, 2, 2, 2], teacher_hidden=[8, 4, 4, 4],
+MODEL = dict(clip_len=8, image_size=[32, 40], widths=[2, 2, 2, 2], teacher_hidden=[8, 4, 4, 4],
              lam=0.9, iterations=3, batch_size=2, lr=1e-3, checkpoint_every=2, seed=0)
 
 
@@ -99,7 +99,7 @@ def test_train_distill_is_deterministic_with_video_index(tmp_path, tiny_store): 
     ids = store.column("video_ids")
     per_video = len(window_starts(FRAMES, 8, 1, 2))
     assert len(store) == per_video * len(set(ids))
-    assert store.image_shape == (16, 20, 3)
+    assert store.image_shape == (32, 40, 3)
     index = store.column("video_index")
     assert [videos[i]["id"] for i in index] == list(ids)
     assert (store.labels == [videos[i]["label"] for i in index]).all()
@@ -118,7 +118,7 @@ def test_short_video_gets_one_looped_window(tmp_path, tiny_store):  # noqa: F811
 
 def classifier_params(stream, **kw):
     values = dict(stream=stream, backbone="tsn_mobilenet_v3_small", dropout=0.2,
-                  input_size=(16, 16), test_frames=3, eval_batch_size=4, threads=1,
+                  input_size=(32, 32), test_frames=3, eval_batch_size=4, threads=1,
                   train={"epochs": 1, "batch_size": 4, "lr": 0.01, "device": "cpu",
                          "log_every": 0},
                   seed=0, dataset="tiny")
@@ -202,3 +202,17 @@ def test_figure_shows_frames_dynamic_and_avd_images(tmp_path, tiny_store):  # no
     out = tmp_path / "fig.png"
     figure_avd(manifest, shards, stores, stores, 3, out)
     assert out.stat().st_size > 5_000 and not (tmp_path / "fig.tmp.png").exists()
+
+
+def test_flow_stream_end_to_end(tmp_path, tiny_store, flow_shards):  # noqa: F811
+    manifest, _ = tiny_store
+    model = tmp_path / "flow_model.pt"
+    params = avd_params("flow", model={**MODEL, "clip_len": 4}, window_stride=4)
+    train_avd_model(manifest, flow_shards, params, model)
+    images = []
+    for s, shard in enumerate(flow_shards):
+        images.append(tmp_path / f"flowimg{s}.h5")
+        distill_shard(manifest, shard, model, params, images[-1])
+    out = tmp_path / "flow.json"
+    train_avd_classifier(manifest, images, classifier_params("flow"), out, tmp_path / "f.npz")
+    assert json.loads(out.read_text())["method"] == "avd_flow"
