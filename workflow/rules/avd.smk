@@ -105,7 +105,7 @@ use rule distill as distill_cross with:
     input:
         manifest=f"{CACHE}/{{target}}/manifest.json",
         store=lambda w: avd_paths.source_shards(config, w.target, w.input)[int(w.shard)],
-        model=f"{CACHE}/{{ds}}/avd/{{input}}/model.pt",
+        model=lambda w: [f"{CACHE}/{w.ds}/avd/{w.input}/model.pt"],  # a list, as in distill
     output:
         f"{CACHE}/{{target}}/avd/{{input}}_by_{{ds}}/{{shard}}.h5",
     log:
