@@ -7,6 +7,8 @@ SNAKEMAKE := $(VENV)/bin/snakemake
 CORES ?= all
 TARGET ?= results/synth4_sps.json
 STAMP := $(VENV)/.installed
+# the contrib build of OpenCV (TV-L1 flow), pinned in pyproject.toml
+OPENCV_VERSION := $(shell sed -n 's/.*"opencv-contrib-python-headless==\([0-9.]*\)".*/\1/p' pyproject.toml)
 
 .PHONY: run test test-all bench lint setup system-deps clean-cache gpu-check
 
@@ -16,12 +18,13 @@ setup: $(STAMP)
 system-deps:
 	@scripts/install_system_deps.sh
 
-$(STAMP): pyproject.toml scripts/install_mediapipe.sh scripts/install_detectron2.sh scripts/patch_detectron2.py | system-deps
+$(STAMP): pyproject.toml scripts/install_mediapipe.sh scripts/install_detectron2.sh scripts/patch_detectron2.py scripts/opencv_contrib.sh | system-deps
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip==25.3
 	$(PIP) install --quiet -e '.[dev,text,segment,detectron2]'
 	scripts/install_mediapipe.sh $(PIP)
 	scripts/install_detectron2.sh $(PIP)
+	scripts/opencv_contrib.sh $(PIP) $(PY) $(OPENCV_VERSION)
 	@touch $(STAMP)
 
 run: setup

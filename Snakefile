@@ -44,6 +44,7 @@ include: "workflow/rules/gan.smk"
 include: "workflow/rules/sps.smk"
 include: "workflow/rules/tda.smk"
 include: "workflow/rules/l2a.smk"
+include: "workflow/rules/avd.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -59,6 +60,8 @@ localrules:
     report_zhang2020_table3,
     kim2020_tables,
     masks_index,
+    avd_fuse,
+    tavakolian2019_tables,
 
 
 rule all:

@@ -95,6 +95,18 @@ def write_json(path: str | Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
+def save_figure(fig: Any, out: str | Path, dpi: int = 110) -> None:
+    """Save a matplotlib figure as PNG atomically (``out.tmp.png`` renamed) and close it."""
+    import matplotlib.pyplot as plt
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.stem + ".tmp.png")
+    fig.savefig(tmp, dpi=dpi)
+    plt.close(fig)
+    tmp.replace(out)
+
+
 def result_record(
     *,
     dataset: str,

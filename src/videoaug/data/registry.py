@@ -30,6 +30,7 @@ SYNTH_PARAM_KEYS = {
     "width": "width",
     "fps": "fps",
     "difficulty": "difficulty",
+    "synth_domain": "domain",
 }
 MASK_SUFFIX = "_mask.npy"
 

@@ -33,7 +33,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -47,6 +47,7 @@ from videoaug.seeding import numpy_rng
 SYNTH4_CLASSES: tuple[str, ...] = ("GolfSwing", "Shotput", "Skiing", "YoYo")
 
 SCHEMA = "videoaug.synth4/1"
+DOMAINS = ("synth4", "shift")
 # Bump when the renderer changes the pixels it draws: cached datasets are then regenerated.
 RENDERER_VERSION = 1
 MANIFEST_NAME = "synth4.json"
@@ -79,8 +80,13 @@ class SynthParams:
     fps: int = 25
     seed: int = 0
     difficulty: float = 1.0
+    # "synth4", or "shift": the same classes and motions in another domain (AVD's cross-dataset
+    # Table 3): other background colours, smaller and thicker figures, a shakier camera.
+    domain: str = "synth4"
 
     def __post_init__(self) -> None:
+        if self.domain not in DOMAINS:
+            raise ValueError(f"domain must be one of {DOMAINS}, got {self.domain!r}")
         if self.train_per_class < 1 or self.test_per_class < 1:
             raise ValueError("synth4 needs at least one train and one test clip per class")
         if self.frames < 2:
@@ -304,7 +310,7 @@ def sample_clip_spec(
     jitter = np.clip(np.rint(rng.normal(0.0, jitter_std, (frames, 2))), -margin, margin)
     flicker = 1.0 + np.clip(rng.normal(0.0, 0.04 * d, frames), -0.2, 0.2)
     noise = rng.standard_normal((frames, height, width, 3), dtype=np.float32) * np.float32(4 * d)
-    return ClipSpec(
+    spec = ClipSpec(
         class_name=class_name,
         figure_height=figure_height,
         anchor_x=anchor_x,
@@ -322,6 +328,27 @@ def sample_clip_spec(
         jitter=jitter.astype(np.int64),
         flicker=flicker.astype(np.float32),
         noise=noise,
+    )
+    return spec if params.domain == "synth4" else shifted_domain(spec)
+
+
+def shifted_domain(spec: ClipSpec) -> ClipSpec:
+    """The ``shift`` domain of a clip (no new random draws, so synth4's stream is unchanged):
+    background colours with red and blue swapped at 70 % brightness, the figure 0.7x as tall and
+    twice as thick, camera jitter doubled (clipped to the canvas margin)."""
+    background = spec.background
+    swap = [2, 1, 0]
+    background = replace(
+        background,
+        **{name: np.clip(getattr(background, name)[swap] * 0.7, 0, 255)
+           for name in ("upper_top", "upper_bottom", "lower_far", "lower_near", "accent_color")},
+    )
+    return replace(
+        spec, background=background, figure_height=0.7 * spec.figure_height,
+        thickness=2 * spec.thickness,
+        jitter=np.clip(2 * spec.jitter, -spec.margin, spec.margin).astype(np.int64),
+        color=_contrasting_color(np.random.default_rng(int(abs(spec.phase) * 1e6)),
+                                 _region_colors(background)),
     )
 
 
@@ -675,8 +702,10 @@ def dataset_entries(params: SynthParams) -> list[ClipEntry]:
 
 
 def clip_rng(params: SynthParams, entry: ClipEntry) -> np.random.Generator:
-    """The generator of one clip: ``derive_seed(seed, "synth4", class_name, index, split)``."""
-    return numpy_rng(params.seed, "synth4", entry.class_name, entry.index, entry.split)
+    """The generator of one clip: ``derive_seed(seed, "synth4", class_name, index, split)``
+    (other domains add their name, so their clips are new draws)."""
+    extra = () if params.domain == "synth4" else (params.domain,)
+    return numpy_rng(params.seed, "synth4", entry.class_name, entry.index, entry.split, *extra)
 
 
 def _manifest_identity(params: SynthParams) -> dict:
@@ -685,7 +714,9 @@ def _manifest_identity(params: SynthParams) -> dict:
         "schema": SCHEMA,
         "renderer_version": RENDERER_VERSION,
         "encoder": dict(ENCODER_SETTINGS),
-        "params": asdict(params),
+        # the default domain is left out, so folders made before the field existed stay valid
+        "params": {k: v for k, v in asdict(params).items()
+                   if not (k == "domain" and v == "synth4")},
     }
 
 

@@ -254,18 +254,21 @@ def save_checkpoint_atomic(payload: Mapping[str, Any], path: str | os.PathLike) 
     os.replace(tmp, path)
 
 
-def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """Load a checkpoint written by :func:`train_wgan` (``weights_only=True``, on CPU)."""
+def load_checkpoint(path: str | os.PathLike,
+                    expected_format: str = CHECKPOINT_FORMAT) -> dict[str, Any]:
+    """Load a checkpoint written by :func:`train_wgan` (or another trainer that writes
+    ``expected_format``, e.g. AVD's) with ``weights_only=True``, on CPU."""
     checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    if checkpoint.get("format") != CHECKPOINT_FORMAT:
+    if checkpoint.get("format") != expected_format:
         raise ValueError(
-            f"{path} is not a {CHECKPOINT_FORMAT} checkpoint (format={checkpoint.get('format')!r})"
+            f"{path} is not a {expected_format} checkpoint (format={checkpoint.get('format')!r})"
         )
     return checkpoint
 
 
 def check_resumable(checkpoint: Mapping[str, Any], config: WGANConfig, path: object) -> None:
-    """Raise ``ValueError`` unless ``checkpoint`` can continue into a run of ``config``: same
+    """Raise ``ValueError`` unless ``checkpoint`` can continue into a run of ``config`` (any
+    config with ``to_dict()`` and ``iterations``, e.g. AVD's too): same
     config apart from ``iterations``/``checkpoint_every``, and not past ``config.iterations``."""
     stored = {k: v for k, v in checkpoint["config"].items() if k not in _RESUME_INDEPENDENT_FIELDS}
     wanted = {k: v for k, v in config.to_dict().items() if k not in _RESUME_INDEPENDENT_FIELDS}

@@ -33,6 +33,7 @@ from videoaug import __version__
 from videoaug.config import canonical_json
 
 FRAMES_SCHEMA = "videoaug.frames/1"
+FLOW_SCHEMA = "videoaug.flow/1"  # AVD: bounded uint8 optical flow, (T-1, H, W, 2) per video
 STR_DTYPE = h5py.string_dtype("utf-8")
 
 
@@ -174,7 +175,9 @@ def read_rows(dset: h5py.Dataset, indices: np.ndarray) -> np.ndarray:
 class FrameStoreWriter:
     """Writes one dataset per video, ``uint8 (T, H, W, 3)``, chunked along time, plus an index."""
 
-    def __init__(self, handle: h5py.File, compression: str, chunk_frames: int = 4):
+    def __init__(self, handle: h5py.File, compression: str, chunk_frames: int = 4,
+                 channels: int = 3):
+        self._channels = channels  # 3: RGB frames; 2: optical flow (u, v)
         self._path = handle.filename
         self._videos = _group(handle, "videos")
         self._handle = handle
@@ -215,7 +218,7 @@ class FrameStoreWriter:
                         shape=(0,) + piece.shape[1:],
                         maxshape=(None,) + piece.shape[1:],
                         dtype=np.uint8,
-                        chunks=(self._chunk_frames,) + piece.shape[1:],
+                        chunks=(self._chunk_frames,) + piece.shape[1:],  # (4, H, W, C)
                         track_times=False,
                         **self._compression,
                     )
@@ -234,9 +237,7 @@ class FrameStoreWriter:
             if dset is not None:
                 del self._videos[key]
             raise
-        if dset is None or dset.shape[0] == 0:
-            if dset is not None:
-                del self._videos[key]
+        if dset is None:  # a stream that gave nothing (an explicit empty array is kept)
             raise ValueError(f"video {video_id} has no frames")
         dset.attrs["fps"] = float(fps() if callable(fps) else fps)
         dset.attrs["label"] = int(label)
@@ -245,11 +246,10 @@ class FrameStoreWriter:
         self._index.append((video_id, int(label), int(dset.shape[0]), key))
         return int(dset.shape[0])
 
-    @staticmethod
-    def _check(video_id: str, frames: np.ndarray) -> None:
-        if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
+    def _check(self, video_id: str, frames: np.ndarray) -> None:
+        if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != self._channels:
             raise ValueError(
-                f"frames of {video_id} must be uint8 (T, H, W, 3), "
+                f"frames of {video_id} must be uint8 (T, H, W, {self._channels}), "
                 f"got {frames.dtype} {frames.shape}"
             )
 
@@ -330,6 +330,32 @@ class FrameStore(LazyStore):
 
     def fps(self, i: int) -> float:
         return float(self.handle["videos"][self._keys[i]].attrs["fps"])
+
+    def as_image(self, frames: np.ndarray) -> np.ndarray:
+        """Stored rows -> RGB-like ``uint8 (N, H, W, 3)`` (frames are already)."""
+        return frames
+
+
+class FlowStore(FrameStore):
+    """Optical-flow shard (AVD): ``uint8 (T-1, H, W, 2)`` per video, same index as frames;
+    ``params["bound"]`` decodes it (:func:`videoaug.avd.flow.decode_flow`)."""
+
+    schema = FLOW_SCHEMA
+
+    def as_image(self, frames: np.ndarray) -> np.ndarray:
+        """Stored flow ``(N, H, W, 2)`` -> ``(u, v, |f|)`` images ``uint8 (N, H, W, 3)``."""
+        from videoaug.avd.flow import flow_to_image
+
+        return flow_to_image(frames)
+
+
+def open_video_store(path: str | Path) -> FrameStore:
+    """A :class:`FrameStore` or :class:`FlowStore`, by the file's ``schema`` attribute."""
+    with open_store(path) as handle:
+        schema = handle.attrs.get("schema")
+    if schema == FLOW_SCHEMA:
+        return FlowStore(path)
+    return FrameStore(path)
 
 
 # --------------------------------------------------------------------------------------- images

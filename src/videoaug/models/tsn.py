@@ -21,6 +21,10 @@ TSN_BACKBONES: dict[str, tuple[str, int]] = {
     "resnet18": ("fc", 512),
     "resnet50": ("fc", 2048),
     "mobilenet_v3_small": ("classifier.3", 1024),
+    # AVD's Table 2 (Tavakolian et al. 2019): AlexNet, Inception-V1 (GoogLeNet), ResNet-101
+    "resnet101": ("fc", 2048),
+    "alexnet": ("classifier.6", 4096),
+    "googlenet": ("fc", 1024),
 }
 
 
@@ -40,6 +44,25 @@ def as_segments(images: torch.Tensor) -> torch.Tensor:
     raise ValueError(f"TSN expects (B, K, 3, H, W) or (B, 3, H, W), got {tuple(images.shape)}")
 
 
+ALEXNET_MIN_SIZE = 63
+
+
+def _at_least(size: int):
+    """Forward pre-hook: bilinearly resize ``(N, 3, H, W)`` inputs whose side is below ``size``."""
+
+    def hook(module: nn.Module, args: tuple) -> tuple:
+        images = args[0]
+        height, width = images.shape[-2:]
+        if min(height, width) >= size:
+            return args
+        scale = size / min(height, width)
+        shape = (max(size, round(height * scale)), max(size, round(width * scale)))
+        return (nn.functional.interpolate(images, size=shape, mode="bilinear",
+                                          align_corners=False), *args[1:])
+
+    return hook
+
+
 def build_2d_backbone(name: str) -> nn.Module:
     """A randomly initialised torchvision 2D CNN whose ImageNet classifier is removed.
 
@@ -48,9 +71,22 @@ def build_2d_backbone(name: str) -> nn.Module:
     """
     if name not in TSN_BACKBONES:
         raise ValueError(f"unknown TSN backbone {name!r}; valid: {', '.join(TSN_BACKBONES)}")
-    network = torchvision.models.get_model(name, weights=None)
-    if name.startswith("resnet"):
+    if name == "googlenet":
+        # no auxiliary heads (they only help deep supervision on ImageNet); torchvision's own
+        # input transform is off because the trainer normalises inputs itself
+        network = torchvision.models.get_model(name, weights=None, aux_logits=False,
+                                               init_weights=True, transform_input=False)
+    else:
+        network = torchvision.models.get_model(name, weights=None)
+    if name.startswith("resnet") or name == "googlenet":
         network.fc = nn.Identity()
+    elif name == "alexnet":
+        # keep torchvision's classifier up to the second 4096-wide ReLU; the TSN head replaces
+        # its last Linear(4096, 1000)
+        network.classifier = nn.Sequential(*list(network.classifier)[:6])
+        # AlexNet's stride-4 stem and three max-pools need >= 63 px; smaller inputs (CPU-scale
+        # crops) are resized up bilinearly (a hook: the state_dict keeps torchvision's keys)
+        network.register_forward_pre_hook(_at_least(ALEXNET_MIN_SIZE))
     else:
         # MobileNetV3 keeps its Linear(576, 1024) + Hardswish; TSN's own dropout and classifier
         # replace torchvision's Dropout(0.2) + Linear(1024, 1000).

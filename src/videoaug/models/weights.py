@@ -40,6 +40,9 @@ TORCHVISION_WEIGHTS: dict[tuple[str, str], str] = {
     ("resnet18", "imagenet"): "ResNet18_Weights.IMAGENET1K_V1",
     ("resnet50", "imagenet"): "ResNet50_Weights.IMAGENET1K_V1",
     ("mobilenet_v3_small", "imagenet"): "MobileNet_V3_Small_Weights.IMAGENET1K_V1",
+    ("resnet101", "imagenet"): "ResNet101_Weights.IMAGENET1K_V1",
+    ("alexnet", "imagenet"): "AlexNet_Weights.IMAGENET1K_V1",
+    ("googlenet", "imagenet"): "GoogLeNet_Weights.IMAGENET1K_V1",
     ("r3d_18", "kinetics400"): "R3D_18_Weights.KINETICS400_V1",
     ("r2plus1d_18", "kinetics400"): "R2Plus1D_18_Weights.KINETICS400_V1",
 }

@@ -33,7 +33,7 @@ from torch import Tensor
 from videoaug.augment import functional
 from videoaug.augment.policy import Policy, parse_policy
 from videoaug.models.factory import build_model, model_input_kind
-from videoaug.provenance import read_json, result_record, write_json
+from videoaug.provenance import read_json, result_record, save_figure, write_json
 from videoaug.seeding import derive_seed, torch_generator
 from videoaug.train.datasets import ClipSamples
 from videoaug.train.evaluate import metrics_from_probs, view_probs
@@ -340,9 +340,4 @@ def tda_gallery(manifest_path: str | Path, frames_paths: Sequence[str | Path],
                 ax.set_ylabel(name, fontsize=7)
     right.suptitle(f"frame {middle} under each op, M = {magnitude:g} (v = M/30, sign +)",
                    fontsize=8)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(out)
+    save_figure(fig, out, dpi=110)

@@ -33,7 +33,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import ConcatDataset, Dataset
 
-from videoaug.io.store import FrameStore, ImageStore
+from videoaug.io.store import FrameStore, ImageStore, open_video_store
 from videoaug.train.transforms import (
     FrameTransform,
     frames_to_clip,
@@ -340,7 +340,8 @@ class _FrameVideos(EpochDataset):
         self.transform = transform
         self.train = train
         self.seed = seed
-        self.stores = [FrameStore(path) for path in _as_paths(stores)]
+        # frames or optical-flow shards (AVD's OF stream reads flow as (u, v, |f|) images)
+        self.stores = [open_video_store(path) for path in _as_paths(stores)]
         self.videos = select_videos(self.stores, split=split, manifest=manifest,
                                     video_ids=video_ids)
         self.labels = np.array([self.stores[s].labels[r] for s, r in self.videos], dtype=np.int64)
@@ -365,6 +366,7 @@ class _FrameVideos(EpochDataset):
         store_number, row = self.videos[index]
         handle = self.stores[store_number].handle
         frames = read_frame_rows(handle["videos"][self.keys[index]], frame_indices)
+        frames = self.stores[store_number].as_image(frames)
         return frames if self.transform is None else self.transform(frames, rng)
 
 
