@@ -103,7 +103,7 @@ def cmd_generate_pool(args: argparse.Namespace) -> None:
 def cmd_figure_gan(args: argparse.Namespace) -> None:
     from videoaug.stages.gan_stages import figure_gan
 
-    figure_gan(args.manifest, args.ssdi, args.pools, args.out)
+    figure_gan(args.manifest, args.ssdi, args.pools, args.out, quality_path=args.quality)
 
 
 def _classifier_params(args: argparse.Namespace):
@@ -123,7 +123,7 @@ def cmd_train_temporal(args: argparse.Namespace) -> None:
     from videoaug.stages.sps import train_temporal
 
     train_temporal(args.manifest, args.ssdi, args.pools or [], _classifier_params(args), args.out,
-                   args.scores)
+                   args.scores, gan_quality=args.gan_quality)
 
 
 def cmd_train_spatial(args: argparse.Namespace) -> None:
@@ -140,7 +140,8 @@ def cmd_fuse(args: argparse.Namespace) -> None:
 
 # Modules that add their own sub-commands: each has ``add_commands(subparsers, add_param_args)``
 # and imports nothing heavy at module level (every command starts fast).
-COMMAND_GROUPS = ("videoaug.stages.tda_cli", "videoaug.report.cli")
+COMMAND_GROUPS = ("videoaug.stages.tda_cli", "videoaug.report.cli",
+                  "videoaug.stages.gan_quality_cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -214,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--manifest", required=True)
     p.add_argument("--ssdi", nargs="+", required=True)
     p.add_argument("--pools", nargs="+", required=True)
+    p.add_argument("--quality", help="quality.json of the pools (gan-quality), shown per class")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_figure_gan)
 
@@ -228,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "train-temporal":
             p.add_argument("--ssdi", nargs="+", required=True)
             p.add_argument("--pools", nargs="*", default=[])
+            p.add_argument("--gan-quality", help="the pools' quality.json, copied into the result")
         else:
             p.add_argument("--frames", nargs="+", required=True)
         p.add_argument("--out", required=True, help="result JSON")

@@ -141,8 +141,9 @@ def test_checkpoint_is_weights_only_loadable_and_complete(tmp_path):
     assert len(messages) == 4 and "iteration 6" in messages[-1]
 
 
-def test_killed_run_resumes_and_matches_uninterrupted_run(tmp_path):
-    config = _tiny_config()
+@pytest.mark.parametrize("diffaugment", ["", "color,translation,cutout"])
+def test_killed_run_resumes_and_matches_uninterrupted_run(tmp_path, diffaugment):
+    config = _tiny_config(diffaugment=diffaugment)
     data = _two_mode_data()
     reference = train_wgan(data, config, tmp_path / "straight.pt", progress=False)
 

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from videoaug.gan.diffaugment import diff_augment, parse_policy
 from videoaug.gan.losses import (
     CriticLoss,
     clip_weights_,
@@ -76,6 +77,9 @@ class WGANConfig:
     critic_norm: str = "layer"
     checkpoint_every: int = 50
     seed: int = 0
+    # DiffAugment (Zhao et al. 2020) of everything the critic sees, e.g. "color,translation,cutout";
+    # "" = off (the paper's WGAN).
+    diffaugment: str = ""
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -85,6 +89,7 @@ class WGANConfig:
                      "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        parse_policy(self.diffaugment)
         if self.lr is None:
             object.__setattr__(self, "lr", DEFAULT_LR[self.loss])
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
@@ -97,7 +102,12 @@ class WGANConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> WGANConfig:
+        # Checkpoints written before a field existed hold its default (e.g. no DiffAugment).
         return cls(**{**data, "betas": tuple(data["betas"])})
+
+    @property
+    def augment_policy(self) -> tuple[str, ...]:
+        return parse_policy(self.diffaugment)
 
 
 @dataclass
@@ -218,6 +228,11 @@ def critic_step(
     real = params.real.to(device)
     with torch.no_grad():
         fake = state.generator(params.z.to(device))
+    if config.diffaugment:
+        # The same family of transforms on both sides (DiffAugment); the penalty then acts on
+        # interpolates of the augmented images, which are what the critic is trained on.
+        real = diff_augment(real, config.augment_policy, state.rng)
+        fake = diff_augment(fake, config.augment_policy, state.rng)
     if config.loss == "wgan-gp":
         loss = critic_loss_wgan_gp(
             state.critic, real, fake, params.alpha.to(device), config.gp_lambda
@@ -233,11 +248,16 @@ def critic_step(
 
 
 def generator_step(
-    state: WGANState, z: torch.Tensor, device: str | torch.device
+    state: WGANState, z: torch.Tensor, device: str | torch.device,
+    augment: tuple[str, ...] = (),
 ) -> torch.Tensor:
-    """One generator update minimising ``-E[D(G(z))]``; returns the detached loss."""
+    """One generator update minimising ``-E[D(T(G(z)))]`` (``T`` = DiffAugment ``augment``, the
+    identity when empty); returns the detached loss."""
     state.critic.requires_grad_(False)
-    loss = generator_loss(state.critic(state.generator(z.to(device))))
+    fake = state.generator(z.to(device))
+    if augment:
+        fake = diff_augment(fake, augment, state.rng)
+    loss = generator_loss(state.critic(fake))
     state.generator_optimizer.zero_grad(set_to_none=True)
     loss.backward()
     state.generator_optimizer.step()
@@ -340,7 +360,7 @@ def train_wgan(
                 for _ in range(config.n_critic)
             ]
             z = make_generator_step_params(state.rng, config.batch_size, config.z_dim)
-            g_loss = generator_step(state, z, device)
+            g_loss = generator_step(state, z, device, config.augment_policy)
             state.iteration += 1
             record = {
                 "critic_loss": _mean([loss.total for loss in critic_losses]),

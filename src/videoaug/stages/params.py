@@ -109,3 +109,9 @@ def tda_params(config: dict, dataset: str, policy_slug: str, seed: int | None = 
         "seed": int(config["seed"] if seed is None else seed),
         "dataset": dataset,
     }
+
+
+def gan_quality_params(config: dict, dataset: str) -> dict:
+    """Parameters of the pool-quality evaluator (``gan_quality`` section)."""
+    dataset_config(config, dataset)
+    return {**config["gan_quality"], "seed": int(config["seed"]), "device": config["device"]}
