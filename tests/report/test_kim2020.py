@@ -132,3 +132,12 @@ def test_cli_writes_the_markdown(results_dir, tmp_path):
     assert cli_main(["kim2020-tables", "--datasets", "synth4", "--results", *paths,
                      "--out", str(out)]) == 0
     assert "| Baseline | `none` | 49.37 | 73.62 | 63.3 ± 15.3 (3) |" in out.read_text()
+
+
+def test_format_summary_appends_the_test_set_standard_error():
+    from videoaug.report.kim2020 import Summary, format_summary
+
+    text = format_summary(Summary(0.6, 0.05, 3), n_test=200)
+    se = 100 * (0.6 * 0.4 / 200) ** 0.5
+    assert text == f"60.0 ± 5.0 (3), SE {se:.1f}"
+    assert format_summary(Summary(0.6, 0.05, 3)) == "60.0 ± 5.0 (3)"
