@@ -17,6 +17,7 @@ antialiased; non-square images are stretched), so callers pass store images as t
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 from collections.abc import Callable, Mapping
@@ -80,6 +81,9 @@ class WGANConfig:
     # DiffAugment (Zhao et al. 2020) of everything the critic sees, e.g. "color,translation,cutout";
     # "" = off (the paper's WGAN).
     diffaugment: str = ""
+    # Exponential moving average of the generator's weights (Yazici et al., ICLR 2019): pools are
+    # drawn from the average, which smooths the oscillation of short GAN runs; 0 = off.
+    ema: float = 0.0
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -90,6 +94,8 @@ class WGANConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         parse_policy(self.diffaugment)
+        if not 0.0 <= self.ema < 1.0:
+            raise ValueError(f"ema must lie in [0, 1), got {self.ema}")
         if self.lr is None:
             object.__setattr__(self, "lr", DEFAULT_LR[self.loss])
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
@@ -123,6 +129,7 @@ class WGANState:
     history: dict[str, list[float]] = field(
         default_factory=lambda: {key: [] for key in HISTORY_KEYS}
     )
+    generator_ema: Generator | None = None
 
     def to_checkpoint(self, config: WGANConfig, complete: bool) -> dict[str, Any]:
         return {
@@ -136,6 +143,8 @@ class WGANState:
             "critic_optimizer": self.critic_optimizer.state_dict(),
             "rng_state": self.rng.get_state(),
             "history": {key: list(values) for key, values in self.history.items()},
+            **({"generator_ema": self.generator_ema.state_dict()}
+               if self.generator_ema is not None else {}),
         }
 
     def load(self, checkpoint: Mapping[str, Any]) -> None:
@@ -146,6 +155,18 @@ class WGANState:
         self.rng.set_state(checkpoint["rng_state"])
         self.iteration = int(checkpoint["iteration"])
         self.history = {key: list(checkpoint["history"][key]) for key in HISTORY_KEYS}
+        if self.generator_ema is not None:
+            self.generator_ema.load_state_dict(checkpoint["generator_ema"])
+
+
+@torch.no_grad()
+def update_ema(average: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
+    """``w_avg <- decay * w_avg + (1 - decay) * w`` for every parameter; buffers (batch-norm
+    statistics) are copied, since they are already running averages."""
+    for avg, live in zip(average.parameters(), model.parameters(), strict=True):
+        avg.mul_(decay).add_(live, alpha=1.0 - decay)
+    for avg, live in zip(average.buffers(), model.buffers(), strict=True):
+        avg.copy_(live)
 
 
 class WGANResult(NamedTuple):
@@ -218,7 +239,8 @@ def build_state(config: WGANConfig, device: str | torch.device) -> WGANState:
         c_opt = torch.optim.RMSprop(critic.parameters(), lr=config.lr)
     rng = torch.Generator(device="cpu")
     rng.manual_seed(derive_seed(config.seed, "wgan", "sampling"))
-    return WGANState(generator, critic, g_opt, c_opt, rng)
+    average = copy.deepcopy(generator).requires_grad_(False) if config.ema > 0 else None
+    return WGANState(generator, critic, g_opt, c_opt, rng, generator_ema=average)
 
 
 def critic_step(
@@ -361,6 +383,8 @@ def train_wgan(
             ]
             z = make_generator_step_params(state.rng, config.batch_size, config.z_dim)
             g_loss = generator_step(state, z, device, config.augment_policy)
+            if state.generator_ema is not None:
+                update_ema(state.generator_ema, state.generator, config.ema)
             state.iteration += 1
             record = {
                 "critic_loss": _mean([loss.total for loss in critic_losses]),

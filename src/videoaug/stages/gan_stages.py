@@ -40,6 +40,7 @@ class GanParams:
     checkpoint_every: int = 100
     pool_size: int = 200
     diffaugment: str = ""
+    ema: float = 0.0
     seed: int = 0
     device: str = "auto"
 
