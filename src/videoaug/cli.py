@@ -105,7 +105,7 @@ def cmd_generate_pool(args: argparse.Namespace) -> None:
 def cmd_figure_gan(args: argparse.Namespace) -> None:
     from videoaug.stages.gan_stages import figure_gan
 
-    figure_gan(args.manifest, args.ssdi, args.pools, args.out)
+    figure_gan(args.manifest, args.ssdi, args.pools, args.out, quality_path=args.quality)
 
 
 def _classifier_params(args: argparse.Namespace):
@@ -125,7 +125,7 @@ def cmd_train_temporal(args: argparse.Namespace) -> None:
     from videoaug.stages.sps import train_temporal
 
     train_temporal(args.manifest, args.ssdi, args.pools or [], _classifier_params(args), args.out,
-                   args.scores)
+                   args.scores, gan_quality=args.gan_quality)
 
 
 def cmd_train_spatial(args: argparse.Namespace) -> None:
@@ -147,6 +147,7 @@ COMMAND_GROUPS = (
     "videoaug.report.cli",
     "videoaug.stages.l2a_cli",
     "videoaug.stages.avd_cli",
+    "videoaug.stages.gan_quality_cli",
 )
 
 
@@ -230,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--manifest", required=True)
     p.add_argument("--ssdi", nargs="+", required=True)
     p.add_argument("--pools", nargs="+", required=True)
+    p.add_argument("--quality", help="quality.json of the pools (gan-quality), shown per class")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_figure_gan)
 
@@ -244,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "train-temporal":
             p.add_argument("--ssdi", nargs="+", required=True)
             p.add_argument("--pools", nargs="*", default=[])
+            p.add_argument("--gan-quality", help="the pools' quality.json, copied into the result")
         else:
             p.add_argument("--frames", nargs="+", required=True)
         p.add_argument("--out", required=True, help="result JSON")

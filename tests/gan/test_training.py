@@ -141,8 +141,9 @@ def test_checkpoint_is_weights_only_loadable_and_complete(tmp_path):
     assert len(messages) == 4 and "iteration 6" in messages[-1]
 
 
-def test_killed_run_resumes_and_matches_uninterrupted_run(tmp_path):
-    config = _tiny_config()
+@pytest.mark.parametrize(("diffaugment", "ema"), [("", 0.0), ("color,translation,cutout", 0.9)])
+def test_killed_run_resumes_and_matches_uninterrupted_run(tmp_path, diffaugment, ema):
+    config = _tiny_config(diffaugment=diffaugment, ema=ema)
     data = _two_mode_data()
     reference = train_wgan(data, config, tmp_path / "straight.pt", progress=False)
 
@@ -195,3 +196,28 @@ def test_plain_wgan_keeps_critic_weights_clipped(tmp_path):
     assert all(p == 0.0 for p in result.history["gradient_penalty"])
     state = load_checkpoint(tmp_path / "gan.pt")["critic_optimizer"]["state"]
     assert "square_avg" in state[0]  # RMSprop, not Adam
+
+
+def test_ema_is_the_moving_average_of_the_generator_and_draws_the_pool(tmp_path):
+    from videoaug.gan.pool import load_generator
+    from videoaug.gan.training import update_ema
+
+    live, average = torch.nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    before = average.weight.detach().clone()
+    update_ema(average, live, 0.75)
+    assert torch.allclose(average.weight, 0.75 * before + 0.25 * live.weight)
+
+    config = _tiny_config(ema=0.5)
+    result = train_wgan(_two_mode_data(), config, tmp_path / "g.pt", progress=False)
+    checkpoint = load_checkpoint(tmp_path / "g.pt")
+    train_wgan(_two_mode_data(), _tiny_config(), tmp_path / "plain.pt", progress=False)
+    assert "generator_ema" in checkpoint
+    assert "generator_ema" not in load_checkpoint(tmp_path / "plain.pt")
+    loaded = load_generator(tmp_path / "g.pt")
+    for name, value in loaded.state_dict().items():
+        assert torch.equal(value, checkpoint["generator_ema"][name])
+    assert any(not torch.equal(v, checkpoint["generator"][k])
+               for k, v in checkpoint["generator_ema"].items() if v.is_floating_point())
+    assert result.iteration == config.iterations
+    with pytest.raises(ValueError, match="ema must lie"):
+        _tiny_config(ema=1.0)

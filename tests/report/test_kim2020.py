@@ -183,3 +183,12 @@ def test_paper_preset_runs_the_paper_grid_in_the_released_convention():
         # temporal and mix are the paper's Table 2 modes the released code lacks: not run released
         lacking = ("randaug-t:n2:m9:temporal:released", "randaug-t:n2:m9:mix:released")
         assert released is None or released in policies or released in lacking, row["name"]
+
+
+def test_format_summary_appends_the_test_set_standard_error():
+    from videoaug.report.kim2020 import Summary, format_summary
+
+    text = format_summary(Summary(0.6, 0.05, 3), n_test=200)
+    se = 100 * (0.6 * 0.4 / 200) ** 0.5
+    assert text == f"60.0 ± 5.0 (3), SE {se:.1f}"
+    assert format_summary(Summary(0.6, 0.05, 3)) == "60.0 ± 5.0 (3)"

@@ -140,3 +140,29 @@ def test_report_cli_rejects_bad_table3_arguments(tmp_path, capsys, extra, messag
     args = ["report-zhang2020", "--results-dir", str(tmp_path), "--table3", str(out), *extra]
     assert cli_main(args) == 1
     assert message in capsys.readouterr().err and not out.exists()
+
+
+def test_top1_standard_error_is_the_binomial_one():
+    from videoaug.report.tables import fmt_se, top1_standard_error
+
+    # p = 0.7 on 200 videos: sqrt(0.21 / 200) = 0.0324 -> 3.24 points
+    assert top1_standard_error(70.0, 200) == pytest.approx(100 * (0.7 * 0.3 / 200) ** 0.5)
+    assert top1_standard_error(100.0, 40) == 0.0
+    assert fmt_se(70.0, 200) == "3.24 (n=200)" and fmt_se(70.0, None) == "–"
+    with pytest.raises(ValueError, match="n_test"):
+        top1_standard_error(50.0, 0)
+
+
+def test_fig4_table_reports_se_and_pool_quality(tmp_path):
+    quality = {"mean": {"generated": {"consistency": 0.85}, "real_heldout": {"consistency": 0.9},
+                        "frechet_ratio": 1.6}, "passes": True}
+    for seed, value in zip((0, 1), (0.60, 0.70), strict=True):
+        path = tmp_path / "seeds" / f"synth4_sps_s{seed}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"metrics": {"top1": value}, "history": [],
+                                    "counts": {"test_videos": 200}, "gan_quality": quality}))
+    text = fig4_table(tmp_path, ["synth4"], [0, 1])
+    row = next(line for line in text.splitlines() if "SPS-GAN" in line)
+    se = 100 * (0.65 * 0.35 / 200) ** 0.5  # at the mean over seeds, 65 %
+    assert f"{se:.2f} (n=200)" in row
+    assert "0.85 (real 0.90) / 1.6x" in row and "below goal" not in row

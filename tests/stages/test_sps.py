@@ -161,9 +161,22 @@ def _params(method, seed=0):
 def test_train_temporal_contract_and_determinism(tmp_path):
     manifest, ssdi, pools = _tiny_sps_inputs(tmp_path)
     results = []
-    for run in ("a", "b"):
+    record = {"generated": {"consistency": 0.8, "frechet": 3.0, "diversity": 2.0, "n": 20},
+              "real_heldout": {"consistency": 0.9, "frechet": 2.0, "diversity": 2.5, "n": 4},
+              "goal": {"passes": True}}
+    quality = {"classes": {"Dark": record, "Bright": record}, "mean": {"frechet_ratio": 1.5},
+               "passes": True, "evaluator": {"heldout_top1": 0.9}}
+    (tmp_path / "quality.json").write_text(json.dumps(quality))
+    for run, gan_quality in (("a", None), ("b", tmp_path / "quality.json")):
         out, scores = tmp_path / f"{run}.json", tmp_path / f"{run}.npz"
-        results.append(train_temporal(manifest, ssdi, pools, _params("sps"), out, scores))
+        results.append(train_temporal(manifest, ssdi, pools, _params("sps"), out, scores,
+                                      gan_quality=gan_quality))
+    assert "gan_quality" not in results[0]
+    copied = results[1]["gan_quality"]  # the pools' quality travels with the result
+    assert copied["passes"] and copied["mean"] == {"frechet_ratio": 1.5}
+    assert copied["classes"]["Dark"]["generated"] == {"consistency": 0.8, "frechet": 3.0,
+                                                      "diversity": 2.0}
+    assert str(tmp_path / "quality.json") in results[1]["inputs"]
     result = json.loads((tmp_path / "a.json").read_text())
     assert RESULT_KEYS | {"selection"} <= set(result), set(result)
     assert set(result["metrics"]) >= {"top1", "top5", "per_class", "confusion"}

@@ -104,6 +104,13 @@ def test_sps_result_contract(built_project):
     assert (built_project / "results" / "figures" / "synth4_gan_samples.png").exists()
     for cls in ("GolfSwing", "Shotput", "Skiing", "YoYo"):
         assert (built_project / "cache" / "synth4" / "gan" / f"{cls}.pt").exists()
+    # The pools' measured quality travels with the result (and equals cache/.../quality.json).
+    quality = json.loads((built_project / "cache" / "synth4" / "gan" / "quality.json").read_text())
+    assert set(quality["classes"]) == {"GolfSwing", "Shotput", "Skiing", "YoYo"}
+    assert result["gan_quality"]["mean"] == quality["mean"]
+    for record in result["gan_quality"]["classes"].values():
+        assert set(record["generated"]) == {"consistency", "frechet", "diversity"}
+        assert 0 <= record["generated"]["consistency"] <= 1
 
 
 def test_lint_is_clean(tmp_path):

@@ -116,6 +116,7 @@ def temporal_inputs(wildcards):
     inputs = {"manifest": f"{CACHE}/{wildcards.ds}/manifest.json", "ssdi": ssdi_shards(wildcards.ds)}
     if base != "ssdi":
         inputs["pools"] = pool_paths(wildcards.ds)
+        inputs["quality"] = f"{CACHE}/{wildcards.ds}/gan/quality.json"
     return inputs
 
 

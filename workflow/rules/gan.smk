@@ -54,11 +54,58 @@ rule generate_pool:
         " --compression {params.compression} --out {output:q}"
 
 
+rule gan_quality_net:
+    input:
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        ssdi=lambda w: ssdi_shards(w.ds),
+    output:
+        f"{CACHE}/{{ds}}/gan_quality/net.pt",
+    params:
+        p=lambda w: as_json(stage_params.gan_quality_params(config, w.ds)),
+    log:
+        "logs/{ds}/gan_quality_net.log",
+    benchmark:
+        "benchmarks/{ds}/gan_quality_net.tsv"
+    conda:
+        ENV_CORE
+    threads: res("gan_quality", "threads")
+    resources:
+        mem_mb=res("gan_quality", "mem_mb"),
+        runtime=res("gan_quality", "runtime"),
+        gpu=res("gan_quality", "gpu"),
+    shell:
+        "python -m videoaug.cli --log {log:q} gan-quality-net --params {params.p:q}"
+        " --manifest {input.manifest:q} --ssdi {input.ssdi:q} --out {output:q}"
+
+
+rule gan_quality:
+    input:
+        net=f"{CACHE}/{{ds}}/gan_quality/net.pt",
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        ssdi=lambda w: ssdi_shards(w.ds),
+        pools=lambda w: pool_paths(w.ds),
+    output:
+        f"{CACHE}/{{ds}}/gan/quality.json",
+    log:
+        "logs/{ds}/gan_quality.log",
+    conda:
+        ENV_CORE
+    threads: res("gan_quality", "threads")
+    resources:
+        mem_mb=res("gan_quality", "mem_mb"),
+        runtime=res("gan_quality", "runtime"),
+        gpu=res("gan_quality", "gpu"),
+    shell:
+        "python -m videoaug.cli --log {log:q} gan-quality --net {input.net:q} --manifest {input.manifest:q}"
+        " --ssdi {input.ssdi:q} --pools {input.pools:q} --out {output:q}"
+
+
 rule figure_gan:
     input:
         manifest=f"{CACHE}/{{ds}}/manifest.json",
         ssdi=lambda w: ssdi_shards(w.ds),
         pools=lambda w: pool_paths(w.ds),
+        quality=f"{CACHE}/{{ds}}/gan/quality.json",
     output:
         report("results/figures/{ds}_gan_samples.png", caption="../report/gan_samples.rst", category="SPS"),
     log:
@@ -72,4 +119,4 @@ rule figure_gan:
         gpu=0,
     shell:
         "python -m videoaug.cli --log {log:q} figure-gan --manifest {input.manifest:q} --ssdi {input.ssdi:q}"
-        " --pools {input.pools:q} --out {output:q}"
+        " --pools {input.pools:q} --quality {input.quality:q} --out {output:q}"

@@ -12,6 +12,7 @@ rule train_temporal:
         threads=config_threads("train_temporal"),
         p=lambda w: as_json(stage_params.classifier_params(config, w.ds, w.method)),
         pools=lambda w, input: quoted(input.get("pools", [])),
+        quality=lambda w, input: f"--gan-quality {quoted([input.quality])}" if "quality" in input.keys() else "",
     log:
         "logs/{ds}/train_temporal/{method}.log",
     benchmark:
@@ -28,7 +29,7 @@ rule train_temporal:
     shell:
         "python -m videoaug.cli --log {log:q} --threads {params.threads} train-temporal --params {params.p:q}"
         " --manifest {input.manifest:q} --ssdi {input.ssdi:q} --pools {params.pools}"
-        " --out {output.result:q} --scores {output.scores:q}"
+        " {params.quality} --out {output.result:q} --scores {output.scores:q}"
 
 
 # The same run with another classifier seed (the caches upstream keep config.seed), for mean +- std.

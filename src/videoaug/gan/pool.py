@@ -23,7 +23,8 @@ def load_generator(
     device: str | torch.device = "cpu",
     require_complete: bool = True,
 ) -> Generator:
-    """The generator of a :func:`~videoaug.gan.training.train_wgan` checkpoint, in eval mode.
+    """The generator of a :func:`~videoaug.gan.training.train_wgan` checkpoint, in eval mode:
+    its moving average of weights when training kept one (``ema > 0``), else the live weights.
 
     Loaded with ``weights_only=True``. A partial checkpoint (a killed training) raises
     ``ValueError`` unless ``require_complete=False``.
@@ -36,7 +37,7 @@ def load_generator(
         )
     config = WGANConfig.from_dict(checkpoint["config"])
     generator = Generator(config.z_dim, config.image_size, config.base_channels)
-    generator.load_state_dict(checkpoint["generator"])
+    generator.load_state_dict(checkpoint.get("generator_ema", checkpoint["generator"]))
     return generator.to(device).eval()
 
 

@@ -17,6 +17,7 @@ antialiased; non-square images are stretched), so callers pass store images as t
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 from collections.abc import Callable, Mapping
@@ -28,6 +29,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from videoaug.gan.diffaugment import diff_augment, parse_policy
 from videoaug.gan.losses import (
     CriticLoss,
     clip_weights_,
@@ -76,6 +78,12 @@ class WGANConfig:
     critic_norm: str = "layer"
     checkpoint_every: int = 50
     seed: int = 0
+    # DiffAugment (Zhao et al. 2020) of everything the critic sees, e.g. "color,translation,cutout";
+    # "" = off (the paper's WGAN).
+    diffaugment: str = ""
+    # Exponential moving average of the generator's weights (Yazici et al., ICLR 2019): pools are
+    # drawn from the average, which smooths the oscillation of short GAN runs; 0 = off.
+    ema: float = 0.0
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -85,6 +93,9 @@ class WGANConfig:
                      "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        parse_policy(self.diffaugment)
+        if not 0.0 <= self.ema < 1.0:
+            raise ValueError(f"ema must lie in [0, 1), got {self.ema}")
         if self.lr is None:
             object.__setattr__(self, "lr", DEFAULT_LR[self.loss])
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
@@ -97,7 +108,12 @@ class WGANConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> WGANConfig:
+        # Checkpoints written before a field existed hold its default (e.g. no DiffAugment).
         return cls(**{**data, "betas": tuple(data["betas"])})
+
+    @property
+    def augment_policy(self) -> tuple[str, ...]:
+        return parse_policy(self.diffaugment)
 
 
 @dataclass
@@ -113,6 +129,7 @@ class WGANState:
     history: dict[str, list[float]] = field(
         default_factory=lambda: {key: [] for key in HISTORY_KEYS}
     )
+    generator_ema: Generator | None = None
 
     def to_checkpoint(self, config: WGANConfig, complete: bool) -> dict[str, Any]:
         return {
@@ -126,6 +143,8 @@ class WGANState:
             "critic_optimizer": self.critic_optimizer.state_dict(),
             "rng_state": self.rng.get_state(),
             "history": {key: list(values) for key, values in self.history.items()},
+            **({"generator_ema": self.generator_ema.state_dict()}
+               if self.generator_ema is not None else {}),
         }
 
     def load(self, checkpoint: Mapping[str, Any]) -> None:
@@ -136,6 +155,18 @@ class WGANState:
         self.rng.set_state(checkpoint["rng_state"])
         self.iteration = int(checkpoint["iteration"])
         self.history = {key: list(checkpoint["history"][key]) for key in HISTORY_KEYS}
+        if self.generator_ema is not None:
+            self.generator_ema.load_state_dict(checkpoint["generator_ema"])
+
+
+@torch.no_grad()
+def update_ema(average: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
+    """``w_avg <- decay * w_avg + (1 - decay) * w`` for every parameter; buffers (batch-norm
+    statistics) are copied, since they are already running averages."""
+    for avg, live in zip(average.parameters(), model.parameters(), strict=True):
+        avg.mul_(decay).add_(live, alpha=1.0 - decay)
+    for avg, live in zip(average.buffers(), model.buffers(), strict=True):
+        avg.copy_(live)
 
 
 class WGANResult(NamedTuple):
@@ -208,7 +239,8 @@ def build_state(config: WGANConfig, device: str | torch.device) -> WGANState:
         c_opt = torch.optim.RMSprop(critic.parameters(), lr=config.lr)
     rng = torch.Generator(device="cpu")
     rng.manual_seed(derive_seed(config.seed, "wgan", "sampling"))
-    return WGANState(generator, critic, g_opt, c_opt, rng)
+    average = copy.deepcopy(generator).requires_grad_(False) if config.ema > 0 else None
+    return WGANState(generator, critic, g_opt, c_opt, rng, generator_ema=average)
 
 
 def critic_step(
@@ -218,6 +250,11 @@ def critic_step(
     real = params.real.to(device)
     with torch.no_grad():
         fake = state.generator(params.z.to(device))
+    if config.diffaugment:
+        # The same family of transforms on both sides (DiffAugment); the penalty then acts on
+        # interpolates of the augmented images, which are what the critic is trained on.
+        real = diff_augment(real, config.augment_policy, state.rng)
+        fake = diff_augment(fake, config.augment_policy, state.rng)
     if config.loss == "wgan-gp":
         loss = critic_loss_wgan_gp(
             state.critic, real, fake, params.alpha.to(device), config.gp_lambda
@@ -233,11 +270,16 @@ def critic_step(
 
 
 def generator_step(
-    state: WGANState, z: torch.Tensor, device: str | torch.device
+    state: WGANState, z: torch.Tensor, device: str | torch.device,
+    augment: tuple[str, ...] = (),
 ) -> torch.Tensor:
-    """One generator update minimising ``-E[D(G(z))]``; returns the detached loss."""
+    """One generator update minimising ``-E[D(T(G(z)))]`` (``T`` = DiffAugment ``augment``, the
+    identity when empty); returns the detached loss."""
     state.critic.requires_grad_(False)
-    loss = generator_loss(state.critic(state.generator(z.to(device))))
+    fake = state.generator(z.to(device))
+    if augment:
+        fake = diff_augment(fake, augment, state.rng)
+    loss = generator_loss(state.critic(fake))
     state.generator_optimizer.zero_grad(set_to_none=True)
     loss.backward()
     state.generator_optimizer.step()
@@ -343,7 +385,9 @@ def train_wgan(
                 for _ in range(config.n_critic)
             ]
             z = make_generator_step_params(state.rng, config.batch_size, config.z_dim)
-            g_loss = generator_step(state, z, device)
+            g_loss = generator_step(state, z, device, config.augment_policy)
+            if state.generator_ema is not None:
+                update_ema(state.generator_ema, state.generator, config.ema)
             state.iteration += 1
             record = {
                 "critic_loss": _mean([loss.total for loss in critic_losses]),

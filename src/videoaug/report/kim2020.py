@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from videoaug.provenance import read_json
+from videoaug.report.tables import test_videos, top1_standard_error
 
 PAPER_NUMBERS = Path(__file__).parent / "paper_numbers" / "kim2020.yaml"
 MISSING = "—"
@@ -92,14 +93,23 @@ def summarize(values: Sequence[float]) -> Summary:
     return Summary(mean, std, n)
 
 
-def format_summary(summary: Summary | None, scale: float = 100.0, decimals: int = 1) -> str:
-    """``"61.7 ± 2.1 (3)"`` in percent; one run: ``"61.7 (1)"``; ``None``: "—"."""
+def format_summary(summary: Summary | None, scale: float = 100.0, decimals: int = 1,
+                   n_test: int | None = None) -> str:
+    """``"61.7 ± 2.1 (3)"`` in percent; one run: ``"61.7 (1)"``; ``None``: "—". With ``n_test``
+    (test videos) the accuracy's test-set standard error follows: ``"61.7 ± 2.1 (3), SE 3.4"``."""
     if summary is None:
         return MISSING
     mean = f"{summary.mean * scale:.{decimals}f}"
-    if summary.n == 1:
-        return f"{mean} (1)"
-    return f"{mean} ± {summary.std * scale:.{decimals}f} ({summary.n})"
+    text = f"{mean} (1)" if summary.n == 1 else (
+        f"{mean} ± {summary.std * scale:.{decimals}f} ({summary.n})")
+    if n_test:
+        text += f", SE {top1_standard_error(summary.mean * 100.0, n_test):.{decimals}f}"
+    return text
+
+
+def _n_test(results: Sequence[Mapping[str, Any]] | None) -> int | None:
+    """Test videos of a group of results (``counts.test_videos`` of the first)."""
+    return test_videos(dict(results[0])) if results else None
 
 
 def group_results(paths: Iterable[str | Path]) -> dict[Key, list[dict[str, Any]]]:
@@ -170,7 +180,8 @@ def paper_table(
                         continue
                     found = groups.get((ds, ran[conv]))
                     cells.append(
-                        format_summary(summarize_metric(found, column["ours"]), decimals=decimals)
+                        format_summary(summarize_metric(found, column["ours"]), decimals=decimals,
+                                       n_test=_n_test(found))
                     )
         lines.append(_row(cells))
     return lines + [""]
@@ -249,11 +260,9 @@ def other_policies_table(
         cells = [f"`{policy}`"]
         for ds in datasets:
             for metric in ("top1", "top5"):
-                cells.append(
-                    format_summary(
-                        summarize_metric(groups.get((ds, policy)), metric), decimals=decimals
-                    )
-                )
+                found = groups.get((ds, policy))
+                cells.append(format_summary(summarize_metric(found, metric), decimals=decimals,
+                                            n_test=_n_test(found)))
         lines.append(_row(cells))
     return lines + [""]
 
@@ -297,7 +306,8 @@ def build_kim2020_tables(
         "# Kim et al. 2020 (temporal data augmentation): paper beside ours",
         "",
         "Paper: accuracy (%) as printed. Ours: test accuracy (%), mean ± sample std over the "
-        "runs (classifier seeds), their number in brackets; "
+        "runs (classifier seeds), their number in brackets, then SE = the standard error the "
+        "accuracy has from the finite test set alone, 100·sqrt(p(1−p)/n) for n test videos; "
         f"{MISSING} = not run, {NO_EQUIVALENT} = no equivalent policy. Top-5 of a dataset with at "
         "most 5 classes is 100 by definition.",
         "",

@@ -1,4 +1,5 @@
-"""Shared pieces of the paper tables: loading results, mean ± std over seeds, Markdown."""
+"""Shared pieces of the paper tables: loading results, mean ± std over seeds, the standard error
+of top-1 on the test set, Markdown."""
 
 from __future__ import annotations
 
@@ -38,6 +39,31 @@ def mean_std(values: Iterable[float]) -> tuple[float, float, int] | None:
         return mean, 0.0, 1
     var = sum((v - mean) ** 2 for v in values) / (len(values) - 1)
     return mean, math.sqrt(var), len(values)
+
+
+def test_videos(result: dict | None) -> int | None:
+    """Number of test videos a result was scored on (``counts.test_videos``)."""
+    if result is None:
+        return None
+    value = result.get("counts", {}).get("test_videos")
+    return None if value is None else int(value)
+
+
+def top1_standard_error(top1: float, n_test: int) -> float:
+    """Standard error (points) of a top-1 of ``top1`` % measured on ``n_test`` test videos:
+    ``100 * sqrt(p (1 - p) / n)`` with ``p = top1 / 100`` (each test video a Bernoulli trial).
+    It is the spread a top-1 has from the finite test set alone, whatever the seed."""
+    if n_test < 1:
+        raise ValueError(f"n_test must be >= 1, got {n_test}")
+    p = min(max(top1 / 100.0, 0.0), 1.0)
+    return 100.0 * math.sqrt(p * (1.0 - p) / n_test)
+
+
+def fmt_se(top1: float | None, n_test: int | None, decimals: int = 2) -> str:
+    """``"1.60 (n=200)"``: the test-set standard error of ``top1`` %, "–" when unknown."""
+    if top1 is None or not n_test:
+        return "–"
+    return f"{top1_standard_error(top1, n_test):.{decimals}f} (n={n_test})"
 
 
 def fmt(value: float | None, decimals: int = 2) -> str:

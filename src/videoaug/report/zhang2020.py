@@ -10,10 +10,12 @@ from pathlib import Path
 from videoaug.report.tables import (
     fmt,
     fmt_mean_std,
+    fmt_se,
     load_paper_numbers,
     load_result,
     markdown_table,
     mean_std,
+    test_videos,
     top1_percent,
 )
 
@@ -21,11 +23,34 @@ METHODS = ("ssdi", "rnd", "tsp", "sps")
 METHOD_NAMES = {"ssdi": "SSDI", "rnd": "RND-GAN", "tsp": "TSP-GAN", "sps": "SPS-GAN"}
 
 
+def _seed_results(results_dir: Path, ds: str, method: str, seeds: list[int]) -> list[dict]:
+    found = [load_result(results_dir / "seeds" / f"{ds}_{method}_s{s}.json") for s in seeds]
+    return [r for r in found if r is not None]
+
+
 def _seed_stats(results_dir: Path, ds: str, method: str, seeds: list[int]):
-    values = [
-        top1_percent(load_result(results_dir / "seeds" / f"{ds}_{method}_s{s}.json")) for s in seeds
-    ]
-    return mean_std(v for v in values if v is not None)
+    return mean_std(top1_percent(r) for r in _seed_results(results_dir, ds, method, seeds))
+
+
+def _with_se(result: dict | None) -> str:
+    """``"62.50 (SE 3.42)"``: a single run's top-1 and its test-set standard error."""
+    value = top1_percent(result)
+    if value is None:
+        return "–"
+    n_test = test_videos(result)
+    return fmt(value) if not n_test else f"{fmt(value)} (SE {fmt_se(value, n_test).split()[0]})"
+
+
+def pool_quality_cell(result: dict | None) -> str:
+    """Mean class consistency and Fréchet ratio of the pools a result used (``gan_quality``),
+    e.g. ``"0.85 / 1.6x"``; "–" for results without generated images."""
+    quality = (result or {}).get("gan_quality")
+    if not quality:
+        return "–"
+    mean = quality["mean"]
+    verdict = "" if quality.get("passes") else " (below goal)"
+    generated, real = mean["generated"]["consistency"], mean["real_heldout"]["consistency"]
+    return f"{generated:.2f} (real {real:.2f}) / {mean['frechet_ratio']:.1f}x{verdict}"
 
 
 def fig4_table(results_dir: str | Path, datasets: list[str], seeds: list[int]) -> str:
@@ -36,24 +61,35 @@ def fig4_table(results_dir: str | Path, datasets: list[str], seeds: list[int]) -
     rows = []
     for ds in datasets:
         for method in METHODS:
-            single = top1_percent(load_result(results_dir / f"{ds}_{method}.json"))
+            result = load_result(results_dir / f"{ds}_{method}.json")
+            single = top1_percent(result)
+            seeded = _seed_results(results_dir, ds, method, seeds)
             stats = _seed_stats(results_dir, ds, method, seeds)
             if single is None and stats is None:
                 continue
+            reference = result if result is not None else seeded[0]
+            level = stats[0] if stats is not None else single
             rows.append(
                 [
                     ds,
                     METHOD_NAMES[method],
                     fmt(single),
                     fmt_mean_std(stats),
+                    fmt_se(level, test_videos(reference)),
+                    pool_quality_cell(reference),
                     fmt(paper["values"].get(f"{ds}_{method}")),
                 ]
             )
-    header = ["dataset", "method", "top-1 (config seed)", f"top-1 over seeds {seeds}", "paper"]
+    header = ["dataset", "method", "top-1 (config seed)", f"top-1 over seeds {seeds}",
+              "SE of top-1 (test set)", "pool consistency / Fréchet ratio", "paper"]
     return (
         f"# Zhang et al. 2020, Figure 4: {paper['caption']}\n\n"
         + markdown_table(header, rows)
-        + "\nTop-1 accuracy (%) on the test videos, temporal (dynamic-image) stream. "
+        + "\nTop-1 accuracy (%) on the test videos, temporal (dynamic-image) stream; mean ± "
+        "sample std over seeds. SE = the standard error a top-1 has from the finite test set "
+        "alone, 100·sqrt(p(1−p)/n) for n test videos. Pool quality (videoaug.gan.quality): mean "
+        "class consistency of the generated pools (held-out real DIs in brackets) / their Fréchet "
+        "distance to the training DIs over the real-vs-real one. "
         "'paper' is printed only for UCF4/HMDB4.\n"
     )
 
@@ -69,16 +105,15 @@ def table2_table(results_dir: str | Path, datasets: list[str]) -> str:
     ]
     rows = []
     for row in paper["rows"]:
-        ours = [
-            fmt(top1_percent(load_result(results_dir / f"{ds}_{row['method']}.json")))
-            for ds in datasets
-        ]
+        ours = [_with_se(load_result(results_dir / f"{ds}_{row['method']}.json"))
+                for ds in datasets]
         rows.append([row["name"], row["method"], *ours, fmt(row["paper"])])
     return (
         f"# Zhang et al. 2020, Table 2: {paper['caption']}\n\n"
         + markdown_table(header, rows)
         + "\nCCS = corner cropping with scale jittering, HF = horizontal flip, GAN = SPS-selected "
-        "generated images. Top-1 accuracy (%).\n"
+        "generated images. Top-1 accuracy (%), (SE = its standard error from the finite test "
+        "set, 100·sqrt(p(1−p)/n)).\n"
     )
 
 
@@ -134,7 +169,7 @@ def table3_table(results_dir: str | Path, limited_classes: Mapping[str, Sequence
             overall_col, limited_col = columns[ds]
             cells += [
                 fmt(_paper_value(row, overall_col)),
-                fmt(top1_percent(result)),
+                _with_se(result),
                 fmt(_paper_value(row, limited_col)),
                 fmt(limited_recall_percent(result, classes, path)),
             ]
@@ -143,7 +178,8 @@ def table3_table(results_dir: str | Path, limited_classes: Mapping[str, Sequence
     return (
         f"# Zhang et al. 2020, Table 3: {paper['caption']}\n\n"
         + markdown_table(header, rows)
-        + "\nTop-1 accuracy (%) on all test videos; 'limited classes' = mean recall (%) over the "
+        + "\nTop-1 accuracy (%) on all test videos (SE = its standard error from the finite test "
+        "set); 'limited classes' = mean recall (%) over the "
         f"classes cut to few training videos ({limited_text or 'no dataset'}). "
         "'–' = no result yet, or no number in the paper (no 4-class numbers for the fused rows, "
         "none for datasets the paper does not have).\n"

@@ -34,10 +34,13 @@ class GanParams:
     base_channels: int = 32
     n_critic: int = 5
     lr: float | None = None
+    betas: tuple[float, float] = (0.5, 0.9)
     gp_lambda: float = 10.0
     clip_value: float = 0.01
     checkpoint_every: int = 100
     pool_size: int = 200
+    diffaugment: str = ""
+    ema: float = 0.0
     seed: int = 0
     device: str = "auto"
 
@@ -165,14 +168,18 @@ def figure_gan(
     pool_paths: list[str | Path],
     out: str | Path,
     per_class: int = 6,
+    quality_path: str | Path | None = None,
 ) -> None:
-    """Per class: a row of generated images next to a row of real SSDI images."""
+    """Per class: a row of generated images next to a row of real SSDI images; with
+    ``quality_path`` (``quality.json`` of stage ``gan_quality``) each pair of rows is titled with
+    the pool's class consistency, Fréchet distance and diversity beside the real held-out DIs'."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     classes = read_json(manifest_path)["classes"]
+    quality = read_json(quality_path)["classes"] if quality_path is not None else {}
     pools = {}
     for path in pool_paths:
         store = ImageStore(path, POOL_SCHEMA)
@@ -205,8 +212,22 @@ def figure_gan(
                     ax.imshow(images[c])
                 if c == 0:
                     ax.set_ylabel(f"{classes[label]}\n{kind}", fontsize=7)
+            if classes[label] in quality:
+                axes[row][0].set_title(_quality_line(kind, quality[classes[label]]), fontsize=7,
+                                       loc="left")
     fig.suptitle("WGAN dynamic images (top of each pair) vs real SSDI (bottom)", fontsize=9)
     fig.tight_layout()
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=100)
     plt.close(fig)
+
+
+def _quality_line(kind: str, record: dict) -> str:
+    """One line of a class's pool quality (generated) or of its held-out reference (real)."""
+    part = record["generated" if kind == "generated" else "real_heldout"]
+    name = "pool" if kind == "generated" else "real held-out"
+    verdict = ""
+    if kind == "generated":
+        verdict = "  meets goal" if record["goal"]["passes"] else "  below goal"
+    return (f"{name}: consistency {part['consistency']:.2f}  Fréchet {part['frechet']:.2f}  "
+            f"diversity {part['diversity']:.2f}{verdict}")

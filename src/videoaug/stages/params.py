@@ -209,3 +209,9 @@ def avd_classifier_params(config: dict, dataset: str, stream: str, seed: int | N
         "threads": int(avd["threads"]), "seed": int(config["seed"] if seed is None else seed),
         "dataset": dataset, "test_dataset": test_dataset, "class_mapping": mapping,
     }
+
+
+def gan_quality_params(config: dict, dataset: str) -> dict:
+    """Parameters of the pool-quality evaluator (``gan_quality`` section)."""
+    dataset_config(config, dataset)
+    return {**config["gan_quality"], "seed": int(config["seed"]), "device": config["device"]}

@@ -204,8 +204,14 @@ def train_temporal(
     params: ClassifierParams,
     out: str | Path,
     scores_out: str | Path,
+    gan_quality: str | Path | None = None,
 ) -> dict:
-    """Train and test the temporal (dynamic-image) stream with selection ``params.method``."""
+    """Train and test the temporal (dynamic-image) stream with selection ``params.method``.
+
+    ``gan_quality``: the pools' ``quality.json`` (stage ``gan_quality``); its per-class numbers
+    are copied into the result (key ``gan_quality``), so a table of SPS results says how good
+    its pools were.
+    """
     if params.method not in METHODS:
         raise ValueError(f"unknown method {params.method!r}; expected one of {METHODS}")
     started = time.time()
@@ -284,6 +290,12 @@ def train_temporal(
         "classes": len(classes),
     }
     inputs = [manifest_path, *ssdi_paths, *(pool_paths if uses_pool else [])]
+    extra: dict[str, Any] = {}
+    if uses_pool and gan_quality is not None:
+        from videoaug.stages.gan_quality import quality_summary
+
+        extra["gan_quality"] = quality_summary(read_json(gan_quality))
+        inputs.append(gan_quality)
     result = _result(
         params,
         manifest,
@@ -300,6 +312,7 @@ def train_temporal(
                 or {"source": "random" if params.pretrained is None else params.pretrained},
             },
             "device": str(trainer.device),
+            **extra,
         },
     )
     write_json(out, result)
