@@ -144,6 +144,7 @@ COMMAND_GROUPS = (
     "videoaug.stages.tda_cli",
     "videoaug.report.cli",
     "videoaug.stages.l2a_cli",
+    "videoaug.stages.l2a_selector_cli",
 )
 
 

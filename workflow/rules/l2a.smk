@@ -126,3 +126,107 @@ rule figure_l2a_compositing:
         " --masks {input.masks:q} --backgrounds {input.backgrounds:q} --matches {input.matches:q}"
         " --pairs {params.pairs} --frames-shown {params.frames_shown} --seed {params.seed}"
         " --out {output:q} > {log:q} 2>&1"
+
+
+# Learn2Augment part 2 (src/videoaug/stages/l2a_selector.py): per-video features, the Selector
+# trained with REINFORCE (resumable from selector.pt.partial) and the scored search space.
+rule l2a_features:
+    input:
+        frames=lambda w: frames_shards(w.ds),
+    output:
+        f"{CACHE}/{{ds}}/l2a/features.h5",
+    params:
+        p=lambda w: as_json(stage_params.l2a_selector_params(config, w.ds)),
+    log:
+        "logs/{ds}/l2a_features.log",
+    benchmark:
+        "benchmarks/{ds}/l2a_features.tsv"
+    conda:
+        ENV_CORE
+    threads: res("train_selector", "threads")
+    resources:
+        mem_mb=res("train_selector", "mem_mb"),
+        runtime=res("train_selector", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli l2a-features --params {params.p:q} --frames {input.frames:q}"
+        " --out {output:q} > {log:q} 2>&1"
+
+
+rule train_selector:
+    input:
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        frames=lambda w: frames_shards(w.ds),
+        masks=lambda w: l2a_masks_shards(w.ds),
+        backgrounds=lambda w: l2a_background_shards(w.ds),
+        features=f"{CACHE}/{{ds}}/l2a/features.h5",
+        matches=f"{CACHE}/{{ds}}/matches.json",
+    output:
+        model=f"{CACHE}/{{ds}}/l2a/selector.pt",
+        log_json=f"{CACHE}/{{ds}}/l2a/selector_log.json",
+    params:
+        p=lambda w: as_json(stage_params.l2a_selector_params(config, w.ds)),
+    log:
+        "logs/{ds}/train_selector.log",
+    benchmark:
+        "benchmarks/{ds}/train_selector.tsv"
+    conda:
+        ENV_CORE
+    threads: res("train_selector", "threads")
+    resources:
+        mem_mb=res("train_selector", "mem_mb"),
+        runtime=res("train_selector", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli train-selector --params {params.p:q} --manifest {input.manifest:q}"
+        " --frames {input.frames:q} --masks {input.masks:q} --backgrounds {input.backgrounds:q}"
+        " --features {input.features:q} --matches {input.matches:q} --out {output.model:q}"
+        " > {log:q} 2>&1"
+
+
+rule score_pairs:
+    input:
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        features=f"{CACHE}/{{ds}}/l2a/features.h5",
+        matches=f"{CACHE}/{{ds}}/matches.json",
+        selector=f"{CACHE}/{{ds}}/l2a/selector.pt",
+    output:
+        f"{CACHE}/{{ds}}/l2a/pairs.h5",
+    params:
+        p=lambda w: as_json(stage_params.l2a_selector_params(config, w.ds)),
+    log:
+        "logs/{ds}/score_pairs.log",
+    conda:
+        ENV_CORE
+    threads: 1
+    resources:
+        mem_mb=res("default", "mem_mb"),
+        runtime=res("default", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli score-pairs --params {params.p:q} --manifest {input.manifest:q}"
+        " --features {input.features:q} --matches {input.matches:q}"
+        " --selector {input.selector:q} --out {output:q} > {log:q} 2>&1"
+
+
+rule figure_l2a_selector:
+    input:
+        f"{CACHE}/{{ds}}/l2a/selector_log.json",
+    output:
+        report(
+            "results/figures/{ds}_l2a_selector.png",
+            caption="../report/l2a_selector.rst",
+            category="Learn2Augment",
+        ),
+    log:
+        "logs/{ds}/figure_l2a_selector.log",
+    conda:
+        ENV_CORE
+    threads: 1
+    resources:
+        mem_mb=res("report", "mem_mb"),
+        runtime=res("report", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli figure-l2a-selector --log-json {input:q} --out {output:q}"
+        " > {log:q} 2>&1"

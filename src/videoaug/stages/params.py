@@ -145,3 +145,13 @@ def l2a_match_params(config: dict, dataset: str) -> dict:
     dataset_config(config, dataset)
     l2a = config["l2a"]
     return {"model": l2a["match_model"], "mode": l2a["match_mode"], "seed": int(config["seed"])}
+
+
+def l2a_selector_params(config: dict, dataset: str) -> dict:
+    """Parameters of rules ``l2a_features``, ``train_selector`` and ``score_pairs``
+    (:class:`videoaug.stages.l2a_selector.SelectorParams`)."""
+    dataset_config(config, dataset)
+    l2a = config["l2a"]
+    return {**l2a["selector"], "hidden": list(l2a["selector"]["hidden"]),
+            "budget": int(l2a["budget"]), "alpha": float(l2a["alpha"]),
+            "seed": int(config["seed"]), "threads": int(l2a["threads"])}

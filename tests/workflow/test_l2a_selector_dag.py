@@ -1,0 +1,32 @@
+"""Learn2Augment part 2 through Snakemake on the ci preset: features, the Selector (REINFORCE),
+its figure and the scored pairs with the search-space size and budget."""
+
+import json
+
+import h5py
+import pytest
+
+from tests.workflow.conftest import snakemake
+
+TARGETS = ("cache/synth4/l2a/pairs.h5", "results/figures/synth4_l2a_selector.png")
+
+
+@pytest.fixture(scope="module")
+def selector_project(built_project):
+    snakemake(built_project, "--cores", "2", *TARGETS)
+    return built_project
+
+
+def test_selector_artefacts(selector_project):
+    l2a = selector_project / "cache" / "synth4" / "l2a"
+    for name in ("features.h5", "selector.pt", "selector_log.json", "pairs.h5"):
+        assert (l2a / name).exists(), name
+    assert not (l2a / "selector.pt.partial").exists()
+    log = json.loads((l2a / "selector_log.json").read_text())
+    assert len(log["steps"]) == 6 and log["val_videos"] >= 4
+    with h5py.File(l2a / "pairs.h5") as handle:
+        # ci synth4: 4 training videos per class, each x the 4 of its matched class
+        assert handle.attrs["search_space"] == 4 * 4 * 4 and handle.attrs["budget"] == 8
+    png = selector_project / TARGETS[1]
+    assert png.stat().st_size > 10_000
+    assert (selector_project / "logs" / "synth4" / "train_selector.log").exists()
