@@ -151,3 +151,61 @@ def test_bad_params():
         SelectorParams.from_dict({"nope": 1})
     with pytest.raises(ValueError, match="val_fraction"):
         SelectorParams(val_fraction=1.0)
+
+
+# ------------------------------------------------------------------ supervised classifier
+def _classifier_params(method, tmp_seed=0):
+    from videoaug.stages.tda import TdaParams
+
+    classifier = {**TdaParams(backbone="r3d_18", clip_len=4, stride=1, crop=16,
+                              short_side=(16, 20), num_test_clips=2, eval_batch_size=4,
+                              seed=tmp_seed).__dict__,
+                  "train": {"epochs": 1, "batch_size": 4, "lr": 0.01, "schedule": "cosine",
+                            "device": "cpu", "log_every": 0, "drop_last": True}}
+    classifier["short_side"] = list(classifier["short_side"])
+    return {"method": method, "classifier": classifier, "budget": 5, "alpha": 4.0,
+            "mask": "union", "background": "inpainted"}
+
+
+def test_composite_clips_carry_mixed_labels(tiny):
+    from videoaug.composite.compose import composite_pair
+    from videoaug.composite.stores import L2AStores
+    from videoaug.stages.l2a_train import CompositeClips
+    from videoaug.train.transforms import video_train_transform
+
+    stores = L2AStores([tiny["frames"]], [tiny["masks"]], [tiny["bgs"]], num_classes=4)
+    ids = stores.video_ids()
+    pairs = [(ids[0], ids[-1]), (ids[1], ids[2])]
+    data = CompositeClips(pairs, [tiny["frames"]], [tiny["masks"]], [tiny["bgs"]], 4, 4, 1,
+                          video_train_transform(16, (16, 20)))
+    for i, (fg, bg) in enumerate(pairs):
+        clip, label, index = data[i]
+        assert clip.shape == (3, 4, 16, 16) and clip.dtype == torch.uint8 and index == i
+        expected = composite_pair(stores, fg, bg).label
+        np.testing.assert_allclose(label.numpy(), expected)
+        assert label.sum() == pytest.approx(1.0)
+    assert data.labels.tolist() == [stores.label(ids[0]), stores.label(ids[1])]
+
+
+def test_train_l2a_and_baseline_follow_the_result_contract(tiny, tmp_path):
+    from tests.result_contract import RESULT_KEYS
+    from videoaug.stages.l2a_train import train_l2a
+
+    selector = tmp_path / "selector.pt"
+    _train(tiny, selector)
+    pairs = tmp_path / "pairs.h5"
+    score_pairs_stage(tiny["manifest"], tiny["features"], tiny["matches"], selector, PARAMS,
+                      pairs)
+    args = ([tiny["frames"]], [tiny["masks"]], [tiny["bgs"]])
+    res = train_l2a(tiny["manifest"], *args, pairs, _classifier_params("l2a"),
+                    tmp_path / "l2a.json")
+    base = train_l2a(tiny["manifest"], *args, None, _classifier_params("l2a_none"),
+                     tmp_path / "none.json")
+    for r in (res, base):
+        assert RESULT_KEYS <= set(r) and 0.0 <= r["metrics"]["top1"] <= 1.0
+    assert res["method"] == "l2a" and base["method"] == "l2a_none"
+    assert res["counts"]["train_generated"] == 5 and base["counts"]["train_generated"] == 0
+    assert res["counts"]["train_real"] == base["counts"]["train_real"] == 12
+    assert [p["fg"] for p in res["pairs"]] == [a for a, _, _ in read_top_pairs(pairs)]
+    with pytest.raises(ValueError, match="pairs"):
+        train_l2a(tiny["manifest"], *args, None, _classifier_params("l2a"), tmp_path / "x.json")

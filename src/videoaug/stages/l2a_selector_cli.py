@@ -74,3 +74,25 @@ def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     p.add_argument("--log-json", required=True, help="selector_log.json")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_figure_selector)
+    add_train_command(sub)
+
+
+def cmd_train_l2a(args: argparse.Namespace) -> None:
+    import json
+
+    from videoaug.stages.l2a_train import train_l2a
+
+    train_l2a(args.manifest, args.frames, args.masks or [], args.backgrounds or [], args.pairs,
+              json.loads(args.params), args.out)
+
+
+def add_train_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train-l2a", help="L2A: classifier on real clips + top composites")
+    p.add_argument("--params", required=True, help="stages.params.l2a_train_params as JSON")
+    p.add_argument("--manifest", required=True)
+    p.add_argument("--frames", nargs="+", required=True)
+    p.add_argument("--masks", nargs="*")
+    p.add_argument("--backgrounds", nargs="*")
+    p.add_argument("--pairs", help="pairs.h5 (method l2a)")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_train_l2a)
