@@ -230,3 +230,48 @@ rule figure_l2a_selector:
     shell:
         "python -m videoaug.cli figure-l2a-selector --log-json {input:q} --out {output:q}"
         " > {log:q} 2>&1"
+
+
+# The supervised classifier (src/videoaug/stages/l2a_train.py): real clips + composites of the
+# first l2a.budget pairs of pairs.h5 (method l2a), or real clips only (l2a_none, the baseline on the
+# same recipe and seed stream). results/seeds/ holds the other classifier seeds for mean +- std.
+rule train_l2a:
+    input:
+        unpack(l2a_train_inputs),
+    output:
+        "results/{ds}_{method}.json",
+    params:
+        p=lambda w: as_json(stage_params.l2a_train_params(config, w.ds, w.method)),
+        extra=lambda w, input: l2a_train_args(input),
+    log:
+        "logs/{ds}/train_l2a/{method}.log",
+    benchmark:
+        "benchmarks/{ds}/train_l2a/{method}.tsv"
+    wildcard_constraints:
+        method="l2a|l2a_none",
+    conda:
+        ENV_CORE
+    threads: res("train_tda", "threads")
+    resources:
+        mem_mb=res("train_tda", "mem_mb"),
+        runtime=res("train_tda", "runtime"),
+        gpu=res("train_tda", "gpu"),
+    shell:
+        "python -m videoaug.cli --threads {threads} train-l2a --params {params.p:q}"
+        " --manifest {input.manifest:q} --frames {input.frames:q}{params.extra}"
+        " --out {output:q} > {log:q} 2>&1"
+
+
+use rule train_l2a as train_l2a_seed with:
+    output:
+        "results/seeds/{ds}_{method}_s{seed}.json",
+    params:
+        p=lambda w: as_json(stage_params.l2a_train_params(config, w.ds, w.method, int(w.seed))),
+        extra=lambda w, input: l2a_train_args(input),
+    log:
+        "logs/{ds}/train_l2a/{method}_s{seed}.log",
+    benchmark:
+        "benchmarks/{ds}/train_l2a/{method}_s{seed}.tsv"
+    wildcard_constraints:
+        method="l2a|l2a_none",
+        seed=r"\d+",
