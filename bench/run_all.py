@@ -12,6 +12,7 @@ sys.path.insert(0, str(HERE))
 
 MODULES = ["bench_foundation", "bench_augment", "bench_train", "bench_gan", "bench_dag"]
 MODULES.append("bench_l2a")  # Learn2Augment part 1
+MODULES.append("bench_l2a_selector")  # Learn2Augment part 2
 
 
 def main() -> int:
