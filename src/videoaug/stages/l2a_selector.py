@@ -77,7 +77,7 @@ class SelectorParams:
     reset_every: int = 20
     val_fraction: float = 0.25
     classifier_width: int = 8
-    classifier_lr: float = 0.05
+    classifier_lr: float = 0.005
     checkpoint_every: int = 10
     budget: int = 32
     alpha: float = 4.0
