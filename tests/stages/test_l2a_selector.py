@@ -209,3 +209,30 @@ def test_train_l2a_and_baseline_follow_the_result_contract(tiny, tmp_path):
     assert [p["fg"] for p in res["pairs"]] == [a for a, _, _ in read_top_pairs(pairs)]
     with pytest.raises(ValueError, match="pairs"):
         train_l2a(tiny["manifest"], *args, None, _classifier_params("l2a"), tmp_path / "x.json")
+
+
+def test_baseline_pairs(tiny, tmp_path):
+    from videoaug.stages.l2a_train import choose_pairs
+
+    manifest = json.loads(tiny["manifest"].read_text())
+    labels = {v["id"]: v["label"] for v in manifest["videos"]}
+    train = {v["id"] for v in manifest["videos"] if v["split"] == "train"}
+    selector = tmp_path / "selector.pt"
+    _train(tiny, selector)
+    pairs = tmp_path / "pairs.h5"
+    score_pairs_stage(tiny["manifest"], tiny["features"], tiny["matches"], selector, PARAMS,
+                      pairs)
+    space = {(a, b) for a, b, _ in read_top_pairs(pairs, 10_000)}
+    rand = choose_pairs("l2a_random", manifest, pairs, 7, seed=3)
+    assert len(rand) == 7 and len({(a, b) for a, b, _ in rand}) == 7
+    assert {(a, b) for a, b, _ in rand} <= space and all(np.isnan(w) for *_, w in rand)
+    def ids(chosen):
+        return [(a, b) for a, b, _ in chosen]
+
+    assert ids(rand) == ids(choose_pairs("l2a_random", manifest, pairs, 7, seed=3))  # seeded
+    assert ids(rand) != ids(choose_pairs("l2a_random", manifest, pairs, 7, seed=4))
+    actor = choose_pairs("l2a_actorcut", manifest, None, 50, seed=0)
+    assert len(actor) == 50 and all(labels[a] != labels[b] for a, b, _ in actor)
+    assert all(a in train and b in train for a, b, _ in actor)
+    # more than the space holds: all of it, once
+    assert len(choose_pairs("l2a_random", manifest, pairs, 10_000, seed=0)) == len(space)

@@ -234,7 +234,8 @@ rule figure_l2a_selector:
 
 # The supervised classifier (src/videoaug/stages/l2a_train.py): real clips + composites of the
 # first l2a.budget pairs of pairs.h5 (method l2a), or real clips only (l2a_none, the baseline on the
-# same recipe and seed stream). results/seeds/ holds the other classifier seeds for mean +- std.
+# same recipe and seed stream), l2a_random (random pairs of the search space: no Selector) and
+# l2a_actorcut (random pairs, boxes, raw backgrounds). results/seeds/ holds the other seeds.
 rule train_l2a:
     input:
         unpack(l2a_train_inputs),
@@ -248,7 +249,7 @@ rule train_l2a:
     benchmark:
         "benchmarks/{ds}/train_l2a/{method}.tsv"
     wildcard_constraints:
-        method="l2a|l2a_none",
+        method="l2a|l2a_none|l2a_random|l2a_actorcut",
     conda:
         ENV_CORE
     threads: res("train_tda", "threads")
@@ -273,5 +274,5 @@ use rule train_l2a as train_l2a_seed with:
     benchmark:
         "benchmarks/{ds}/train_l2a/{method}_s{seed}.tsv"
     wildcard_constraints:
-        method="l2a|l2a_none",
+        method="l2a|l2a_none|l2a_random|l2a_actorcut",
         seed=r"\d+",

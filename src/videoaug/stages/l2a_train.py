@@ -47,7 +47,36 @@ from videoaug.train.trainer import TrainConfig, Trainer
 from videoaug.train.transforms import FrameTransform, frames_to_clip
 
 log = logging.getLogger("videoaug")
-METHODS = ("l2a", "l2a_none")
+METHODS = ("l2a", "l2a_none", "l2a_random", "l2a_actorcut")
+"""``l2a``: the Selector's top pairs; ``l2a_none``: no composites; ``l2a_random``: pairs drawn
+uniformly from the same search space (Table 1, no Selector); ``l2a_actorcut``: an ActorCut-like
+baseline — random pairs of any two different classes, the foreground's instance boxes pasted on
+the other video's raw frames (no masks, no inpainting, no matching)."""
+NEEDS_PAIRS = ("l2a", "l2a_random")
+VARIANTS = {"l2a": None, "l2a_random": None, "l2a_actorcut": Variant("boxes", "raw")}
+
+
+def choose_pairs(method: str, manifest: dict, pairs_path: str | Path | None, budget: int,
+                 seed: int) -> list[tuple[str, str, float]]:
+    """The ``(fg, bg, ω)`` pairs a method composites (ω = NaN where no Selector chose them).
+
+    ``l2a_random`` draws from the whole search space of ``pairs.h5`` sorted by id (so the draw
+    does not depend on the scores); ``l2a_actorcut`` from every ordered pair of training videos
+    of different classes. Draws are without replacement, seeded by ``seed``.
+    """
+    if method == "l2a":
+        return read_top_pairs(pairs_path, budget)
+    rng = np.random.default_rng(derive_seed(seed, "l2a-pairs", method))
+    if method == "l2a_random":
+        space = sorted((a, b) for a, b, _ in read_top_pairs(pairs_path, 2 ** 62))
+    else:
+        train = [(str(v["id"]), int(v["label"])) for v in manifest["videos"]
+                 if v["split"] == "train"]
+        space = sorted((a, b) for a, la in train for b, lb in train if la != lb)
+    if not space:
+        raise ValueError(f"{method}: no candidate pairs in {manifest['dataset']!r}")
+    picks = np.sort(rng.choice(len(space), size=min(budget, len(space)), replace=False))
+    return [(*space[i], float("nan")) for i in picks]
 
 
 class OneHotClips(Dataset):
@@ -127,8 +156,8 @@ def train_l2a(manifest_path: str | Path, frames: Sequence[str | Path],
     method = params["method"]
     if method not in METHODS:
         raise ValueError(f"unknown L2A method {method!r}; choose one of {METHODS}")
-    if method == "l2a" and pairs_path is None:
-        raise ValueError("method l2a needs the scored pairs (cache/{ds}/l2a/pairs.h5)")
+    if method in NEEDS_PAIRS and pairs_path is None:
+        raise ValueError(f"method {method} needs the scored pairs (cache/{{ds}}/l2a/pairs.h5)")
     cparams = TdaParams.from_dict(params["classifier"])
     manifest = read_json(manifest_path)
     classes = list(manifest["classes"])
@@ -136,12 +165,13 @@ def train_l2a(manifest_path: str | Path, frames: Sequence[str | Path],
     real = OneHotClips(training_clips(frames, manifest, cparams, seed), len(classes))
     parts: list[Dataset] = [real]
     top: list[tuple[str, str, float]] = []
-    if method == "l2a":
-        top = read_top_pairs(pairs_path, int(params["budget"]))
+    if method != "l2a_none":
+        top = choose_pairs(method, manifest, pairs_path, int(params["budget"]), seed)
+        variant = VARIANTS[method] or Variant(params.get("mask", "union"),
+                                              params.get("background", "inpainted"))
         parts.append(CompositeClips(
             [(a, b) for a, b, _ in top], frames, masks, backgrounds, len(classes),
-            cparams.clip_len, cparams.stride, cparams.train_transform(),
-            Variant(params.get("mask", "union"), params.get("background", "inpainted")),
+            cparams.clip_len, cparams.stride, cparams.train_transform(), variant,
             float(params.get("alpha", 4.0)), seed=derive_seed(seed, "composites")))
     train = ConcatSamples(parts)
     test = evaluation_views(frames, manifest, cparams, derive_seed(seed, "test"))
@@ -161,9 +191,10 @@ def train_l2a(manifest_path: str | Path, frames: Sequence[str | Path],
                 "classes": len(classes)},
         config={**params, "classifier": asdict(cparams)},
         inputs=[manifest_path, *frames,
-                *([*masks, *backgrounds, pairs_path] if method == "l2a" else [])],
+                *([*masks, *backgrounds] if method != "l2a_none" else []),
+                *([pairs_path] if method in NEEDS_PAIRS else [])],
         seed=cparams.seed, started=started,
-        pairs=[{"fg": a, "bg": b, "omega": w} for a, b, w in top],
+        pairs=[{"fg": a, "bg": b, "omega": None if np.isnan(w) else w} for a, b, w in top],
         model={"backbone": cparams.backbone,
                "parameters": int(sum(p.numel() for p in trainer.model.parameters()))},
         device=str(trainer.device),
