@@ -6,9 +6,11 @@ import json
 import h5py
 import pytest
 
+from tests.result_contract import RESULT_KEYS
 from tests.workflow.conftest import snakemake
 
-TARGETS = ("cache/synth4/l2a/pairs.h5", "results/figures/synth4_l2a_selector.png")
+TARGETS = ("cache/synth4/l2a/pairs.h5", "results/figures/synth4_l2a_selector.png",
+           "results/synth4_l2a.json", "results/synth4_l2a_none.json")
 
 
 @pytest.fixture(scope="module")
@@ -30,3 +32,12 @@ def test_selector_artefacts(selector_project):
     png = selector_project / TARGETS[1]
     assert png.stat().st_size > 10_000
     assert (selector_project / "logs" / "synth4" / "train_selector.log").exists()
+
+
+def test_classifier_results(selector_project):
+    results = {m: json.loads((selector_project / f"results/synth4_{m}.json").read_text())
+               for m in ("l2a", "l2a_none")}
+    for method, result in results.items():
+        assert RESULT_KEYS <= set(result) and result["method"] == method
+    assert results["l2a"]["counts"]["train_generated"] == 8  # ci budget
+    assert results["l2a_none"]["counts"]["train_generated"] == 0
