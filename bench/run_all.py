@@ -19,6 +19,7 @@ MODULES = [
     "bench_dag",
     "bench_gpu",
     "bench_l2a",
+    "bench_l2a_selector",
     "bench_avd",
 ]
 

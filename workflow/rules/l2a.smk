@@ -128,3 +128,151 @@ rule figure_l2a_compositing:
         " --pairs {params.pairs} --frames-shown {params.frames_shown} --seed {params.seed}"
         " --alpha {params.alpha}"
         " --out {output:q}"
+
+
+# Learn2Augment part 2 (src/videoaug/stages/l2a_selector.py): per-video features, the Selector
+# trained with REINFORCE (resumable from selector.pt.partial) and the scored search space.
+rule l2a_features:
+    input:
+        frames=lambda w: frames_shards(w.ds),
+    output:
+        f"{CACHE}/{{ds}}/l2a/features.h5",
+    params:
+        p=lambda w: as_json(stage_params.l2a_selector_params(config, w.ds)),
+    log:
+        "logs/{ds}/l2a_features.log",
+    benchmark:
+        "benchmarks/{ds}/l2a_features.tsv"
+    conda:
+        ENV_CORE
+    threads: res("train_selector", "threads")
+    resources:
+        mem_mb=res("train_selector", "mem_mb"),
+        runtime=res("train_selector", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli --log {log:q} l2a-features --params {params.p:q} --frames {input.frames:q}"
+        " --out {output:q}"
+
+
+rule train_selector:
+    input:
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        frames=lambda w: frames_shards(w.ds),
+        masks=lambda w: l2a_masks_shards(w.ds),
+        backgrounds=lambda w: l2a_background_shards(w.ds),
+        features=f"{CACHE}/{{ds}}/l2a/features.h5",
+        matches=f"{CACHE}/{{ds}}/matches.json",
+    output:
+        model=f"{CACHE}/{{ds}}/l2a/selector.pt",
+        log_json=f"{CACHE}/{{ds}}/l2a/selector_log.json",
+    params:
+        p=lambda w: as_json(stage_params.l2a_selector_params(config, w.ds)),
+    log:
+        "logs/{ds}/train_selector.log",
+    benchmark:
+        "benchmarks/{ds}/train_selector.tsv"
+    conda:
+        ENV_CORE
+    threads: res("train_selector", "threads")
+    resources:
+        mem_mb=res("train_selector", "mem_mb"),
+        runtime=res("train_selector", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli --log {log:q} train-selector --params {params.p:q} --manifest {input.manifest:q}"
+        " --frames {input.frames:q} --masks {input.masks:q} --backgrounds {input.backgrounds:q}"
+        " --features {input.features:q} --matches {input.matches:q} --out {output.model:q}"
+
+
+rule score_pairs:
+    input:
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        features=f"{CACHE}/{{ds}}/l2a/features.h5",
+        matches=f"{CACHE}/{{ds}}/matches.json",
+        selector=f"{CACHE}/{{ds}}/l2a/selector.pt",
+    output:
+        f"{CACHE}/{{ds}}/l2a/pairs.h5",
+    params:
+        p=lambda w: as_json(stage_params.l2a_selector_params(config, w.ds)),
+    log:
+        "logs/{ds}/score_pairs.log",
+    conda:
+        ENV_CORE
+    threads: 1
+    resources:
+        mem_mb=res("default", "mem_mb"),
+        runtime=res("default", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli --log {log:q} score-pairs --params {params.p:q} --manifest {input.manifest:q}"
+        " --features {input.features:q} --matches {input.matches:q}"
+        " --selector {input.selector:q} --out {output:q}"
+
+
+rule figure_l2a_selector:
+    input:
+        f"{CACHE}/{{ds}}/l2a/selector_log.json",
+    output:
+        report(
+            "results/figures/{ds}_l2a_selector.png",
+            caption="../report/l2a_selector.rst",
+            category="Learn2Augment",
+        ),
+    log:
+        "logs/{ds}/figure_l2a_selector.log",
+    conda:
+        ENV_CORE
+    threads: 1
+    resources:
+        mem_mb=res("report", "mem_mb"),
+        runtime=res("report", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli --log {log:q} figure-l2a-selector --log-json {input:q} --out {output:q}"
+
+
+# The supervised classifier (src/videoaug/stages/l2a_train.py): real clips + composites of the
+# first l2a.budget pairs of pairs.h5 (method l2a), or real clips only (l2a_none, the baseline on the
+# same recipe and seed stream), l2a_random (random pairs of the search space: no Selector) and
+# l2a_actorcut (random pairs, boxes, raw backgrounds). results/seeds/ holds the other seeds.
+rule train_l2a:
+    input:
+        unpack(l2a_train_inputs),
+    output:
+        "results/{ds}_{method}.json",
+    params:
+        p=lambda w: as_json(stage_params.l2a_train_params(config, w.ds, w.method)),
+        extra=lambda w, input: l2a_train_args(input),
+    log:
+        "logs/{ds}/train_l2a/{method}.log",
+    benchmark:
+        "benchmarks/{ds}/train_l2a/{method}.tsv"
+    wildcard_constraints:
+        method="l2a|l2a_none|l2a_random|l2a_actorcut",
+    conda:
+        ENV_CORE
+    threads: res("train_tda", "threads")
+    resources:
+        mem_mb=res("train_tda", "mem_mb"),
+        runtime=res("train_tda", "runtime"),
+        gpu=res("train_tda", "gpu"),
+    shell:
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-l2a --params {params.p:q}"
+        " --manifest {input.manifest:q} --frames {input.frames:q}{params.extra}"
+        " --out {output:q}"
+
+
+use rule train_l2a as train_l2a_seed with:
+    output:
+        "results/seeds/{ds}_{method}_s{seed}.json",
+    params:
+        p=lambda w: as_json(stage_params.l2a_train_params(config, w.ds, w.method, int(w.seed))),
+        extra=lambda w, input: l2a_train_args(input),
+    log:
+        "logs/{ds}/train_l2a/{method}_s{seed}.log",
+    benchmark:
+        "benchmarks/{ds}/train_l2a/{method}_s{seed}.tsv"
+    wildcard_constraints:
+        method="l2a|l2a_none|l2a_random|l2a_actorcut",
+        seed=r"\d+",

@@ -145,6 +145,29 @@ def l2a_match_params(config: dict, dataset: str) -> dict:
     dataset_config(config, dataset)
     l2a = config["l2a"]
     return {"model": l2a["match_model"], "mode": l2a["match_mode"], "seed": int(config["seed"])}
+
+
+def l2a_selector_params(config: dict, dataset: str) -> dict:
+    """Parameters of rules ``l2a_features``, ``train_selector`` and ``score_pairs``
+    (:class:`videoaug.stages.l2a_selector.SelectorParams`)."""
+    dataset_config(config, dataset)
+    l2a = config["l2a"]
+    return {**l2a["selector"], "hidden": list(l2a["selector"]["hidden"]),
+            "budget": int(l2a["budget"]), "alpha": float(l2a["alpha"]),
+            "seed": int(config["seed"]), "threads": int(l2a["threads"])}
+
+
+def l2a_train_params(config: dict, dataset: str, method: str, seed: int | None = None) -> dict:
+    """Parameters of one L2A classifier run (``results/{ds}_{method}.json``, method ``l2a`` or
+    ``l2a_none``): the TDA recipe with policy ``none`` (:func:`tda_params`) overridden by
+    ``l2a.classifier`` (``train`` merged key by key), plus the composites' budget and label."""
+    l2a = config["l2a"]
+    classifier = tda_params(config, dataset, "none", seed)
+    overrides = dict(l2a["classifier"])
+    train = {**classifier["train"], **overrides.pop("train", {})}
+    classifier.update(overrides, train=train)
+    return {"method": method, "classifier": classifier, "budget": int(l2a["budget"]),
+            "alpha": float(l2a["alpha"]), "mask": "union", "background": "inpainted"}
 # ------------------------------------------------------------------------------ AVD family
 def flow_params(config: dict, dataset: str) -> dict:
     """Optical flow of one frames shard (``cache/{ds}/flow/{shard}.h5``): only the chosen
