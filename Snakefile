@@ -44,6 +44,7 @@ include: "workflow/rules/gan.smk"
 include: "workflow/rules/sps.smk"
 include: "workflow/rules/tda.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/leaderboard.smk"
 
 
 # Gather rules that only merge small JSON files or write tables: on a cluster they run inside the
@@ -57,6 +58,7 @@ localrules:
     report_zhang2020_table2,
     report_zhang2020_table3,
     kim2020_tables,
+    leaderboard,
 
 
 rule all:

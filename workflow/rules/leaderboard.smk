@@ -1,0 +1,42 @@
+# Cross-method leaderboard (issue 13): every method registered in videoaug.report.methods (SPS, TDA,
+# and each family that registers there) on one dataset, same split, same classifier seeds.
+
+from videoaug.report import methods as leaderboard_methods
+
+
+rule leaderboard:
+    input:
+        lambda w: leaderboard_methods.leaderboard_inputs(config, w.ds),
+    output:
+        md=report(
+            "results/tables/leaderboard_{ds}.md",
+            caption="../report/leaderboard_table.rst",
+            category="Comparison",
+            labels={"dataset": "{ds}", "item": "table (Markdown)"},
+        ),
+        csv=report(
+            "results/tables/leaderboard_{ds}.csv",
+            caption="../report/leaderboard_table.rst",
+            category="Comparison",
+            labels={"dataset": "{ds}", "item": "table (CSV)"},
+        ),
+        png=report(
+            "results/figures/leaderboard_{ds}.png",
+            caption="../report/leaderboard_figure.rst",
+            category="Comparison",
+            labels={"dataset": "{ds}", "item": "figure"},
+        ),
+    params:
+        p=lambda w: as_json(leaderboard_methods.leaderboard_params(config, w.ds)),
+    log:
+        "logs/report/leaderboard_{ds}.log",
+    conda:
+        ENV_CORE
+    threads: 1
+    resources:
+        mem_mb=res("report", "mem_mb"),
+        runtime=res("report", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli --log {log:q} leaderboard --params {params.p:q}"
+        " --md {output.md:q} --csv {output.csv:q} --png {output.png:q}"
