@@ -17,6 +17,9 @@ from videoaug.config import ConfigError, validate_config
 configfile: "config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 try:
     _validated = validate_config(config, source="config.yaml and --configfile/--config")
 except ConfigError as err:
@@ -59,6 +62,7 @@ localrules:
     report_zhang2020_table3,
     kim2020_tables,
     leaderboard,
+    comparison,
 
 
 rule all:

@@ -40,3 +40,19 @@ rule leaderboard:
     shell:
         "python -m videoaug.cli --log {log:q} leaderboard --params {params.p:q}"
         " --md {output.md:q} --csv {output.csv:q} --png {output.png:q}"
+
+
+# `make report`: the comparison DAG on the default dataset (every family, its paper tables and
+# figures, the leaderboards), then `snakemake --report results/report.html comparison`.
+rule comparison:
+    input:
+        # rule all's targets (the headline result and its figures)
+        f"results/{config['dataset']}_sps.json",
+        f"results/figures/{config['dataset']}_dynamic_images.png",
+        f"results/figures/{config['dataset']}_gan_samples.png",
+        expand("results/tables/leaderboard_{ds}.md", ds=leaderboard_methods.leaderboard_datasets(config)),
+        expand("results/figures/leaderboard_{ds}.png", ds=leaderboard_methods.leaderboard_datasets(config)),
+        "results/tables/zhang2020_fig4.md",
+        "results/figures/zhang2020_fig5.png",
+        "results/tables/kim2020_tables.md",
+        "results/figures/tda_gallery.png",
