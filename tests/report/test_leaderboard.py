@@ -146,8 +146,12 @@ def test_cli_writes_all_three_outputs(tmp_path):
         "--results-dir", str(tmp_path / "results"),
         "--benchmarks-dir", str(tmp_path / "benchmarks"),
         "--md", str(out / "l.md"), "--csv", str(out / "l.csv"), "--png", str(out / "l.png"),
+        "--html", str(out / "l.html"),
     ])  # fmt: skip
     assert rc == 0
     assert (out / "l.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| rnd |" in (out / "l.md").read_text()
+    html = (out / "l.html").read_text()
+    assert "<tr data-result='tsp' class='missing'>" in html
+    assert "<td data-col='top1'>70.00</td>" in html
     assert main(["leaderboard", "--params", "{not json", "--md", str(out / "x.md")]) != 0

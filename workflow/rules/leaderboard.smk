@@ -8,11 +8,12 @@ rule leaderboard:
     input:
         lambda w: leaderboard_methods.leaderboard_inputs(config, w.ds),
     output:
-        md=report(
-            "results/tables/leaderboard_{ds}.md",
+        md="results/tables/leaderboard_{ds}.md",
+        html=report(
+            "results/tables/leaderboard_{ds}.html",
             caption="../report/leaderboard_table.rst",
             category="Comparison",
-            labels={"dataset": "{ds}", "item": "table (Markdown)"},
+            labels={"dataset": "{ds}", "item": "table"},
         ),
         csv=report(
             "results/tables/leaderboard_{ds}.csv",
@@ -39,7 +40,7 @@ rule leaderboard:
         gpu=0,
     shell:
         "python -m videoaug.cli --log {log:q} leaderboard --params {params.p:q}"
-        " --md {output.md:q} --csv {output.csv:q} --png {output.png:q}"
+        " --md {output.md:q} --csv {output.csv:q} --html {output.html:q} --png {output.png:q}"
 
 
 # `make report`: the comparison DAG on the default dataset (every family, its paper tables and

@@ -232,6 +232,41 @@ def leaderboard_csv(rows: Sequence[Row]) -> str:
     return buf.getvalue()
 
 
+HTML_STYLE = (
+    "body{font-family:sans-serif;font-size:13px;margin:12px}"
+    "table{border-collapse:collapse}th,td{border:1px solid #bbb;padding:3px 8px;text-align:right}"
+    "th{background:#eee}td.text{text-align:left}tr.missing td{color:#999;font-style:italic}"
+)
+
+
+def leaderboard_html(rows: Sequence[Row], ds: str, seeds: Sequence[int]) -> str:
+    """The Markdown table as a standalone HTML page (what Snakemake's report shows inline); each
+    row carries ``data-result`` and each cell a ``data-col`` for readers and tests."""
+    from html import escape
+
+    md = leaderboard_markdown(rows, ds, seeds).splitlines()
+    intro = md[2]
+    table = [line.strip("|").split(" | ") for line in md[4:] if line.startswith("|")]
+    header, body = [c.strip() for c in table[0]], table[2:]
+    cols = ["family", "method", "result", "top1", "gain", "paper_gain", "extra", "wall_s", "rss"]
+    out = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>Leaderboard: {escape(ds)}</title><style>{HTML_STYLE}</style></head><body>",
+        f"<h2>Leaderboard: {escape(ds)}</h2><p>{escape(intro)}</p><table><thead><tr>",
+        "".join(f"<th>{escape(h)}</th>" for h in header),
+        "</tr></thead><tbody>",
+    ]
+    for row, cells in zip(rows, body, strict=True):
+        cls = " class='missing'" if row.missing else ""
+        out.append(f"<tr data-result='{escape(row.method.result)}'{cls}>")
+        for i, (col, cell) in enumerate(zip(cols, cells, strict=True)):
+            kind = " class='text'" if i < 3 else ""
+            out.append(f"<td data-col='{col}'{kind}>{escape(cell.strip())}</td>")
+        out.append("</tr>")
+    out.append("</tbody></table></body></html>\n")
+    return "".join(out)
+
+
 FAMILY_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860")
 
 
