@@ -20,10 +20,12 @@ setup: $(STAMP)
 system-deps:
 	@scripts/install_system_deps.sh
 
-$(STAMP): pyproject.toml | system-deps
+$(STAMP): pyproject.toml scripts/install_mediapipe.sh scripts/install_detectron2.sh scripts/patch_detectron2.py | system-deps
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip==25.3
-	$(PIP) install --quiet -e '.[dev]'
+	$(PIP) install --quiet -e '.[dev,text,segment,detectron2]'
+	scripts/install_mediapipe.sh $(PIP)
+	scripts/install_detectron2.sh $(PIP)
 	@touch $(STAMP)
 
 # The headline result (results/synth4_sps.json) and its figures, then the HTML report of what it built.

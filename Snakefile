@@ -46,6 +46,7 @@ include: "workflow/rules/dynamic.smk"
 include: "workflow/rules/gan.smk"
 include: "workflow/rules/sps.smk"
 include: "workflow/rules/tda.smk"
+include: "workflow/rules/l2a.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/leaderboard.smk"
 
@@ -61,6 +62,7 @@ localrules:
     report_zhang2020_table2,
     report_zhang2020_table3,
     kim2020_tables,
+    masks_index,
     leaderboard,
     comparison,
 

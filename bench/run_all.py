@@ -18,6 +18,7 @@ MODULES = [
     "bench_gan",
     "bench_dag",
     "bench_gpu",
+    "bench_l2a",
 ]
 
 

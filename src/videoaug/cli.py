@@ -28,6 +28,7 @@ COMMAND_GROUPS = (
     "videoaug.stages.sps_cli",
     "videoaug.stages.tda_cli",
     "videoaug.report.cli",
+    "videoaug.stages.l2a_cli",
 )
 
 

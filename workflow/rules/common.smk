@@ -125,3 +125,12 @@ TEMPORAL_METHOD_RE = r"(ssdi|rnd|tsp|sps)(_noccs|_nohf|_plain)?"
 def quoted(paths):
     """Shell-quoted, space-separated paths (an empty list gives an empty string)."""
     return " ".join(shlex.quote(str(p)) for p in paths)
+
+
+# Learn2Augment part 1 (workflow/rules/l2a.smk): per-shard masks and backgrounds of a dataset.
+def l2a_masks_shards(ds):
+    return expand(f"{CACHE}/{ds}/masks/{{shard}}.h5", shard=shard_ids(ds))
+
+
+def l2a_background_shards(ds):
+    return expand(f"{CACHE}/{ds}/backgrounds/{{shard}}.h5", shard=shard_ids(ds))

@@ -109,3 +109,39 @@ def tda_params(config: dict, dataset: str, policy_slug: str, seed: int | None = 
         "seed": int(config["seed"] if seed is None else seed),
         "dataset": dataset,
     }
+
+
+# ----------------------------------------------------------------- Learn2Augment part 1 (l2a)
+def l2a_segmenter(config: dict, dataset: str) -> str:
+    """``l2a.segmenter_by_dataset[dataset]`` if set, else ``l2a.segmenter``."""
+    l2a = config["l2a"]
+    return l2a["segmenter_by_dataset"].get(dataset, l2a["segmenter"])
+
+
+def l2a_segment_params(config: dict, dataset: str) -> dict:
+    """Parameters of rule ``segment``: the backend spec and only the options it uses."""
+    dataset_config(config, dataset)
+    l2a = config["l2a"]
+    spec = l2a_segmenter(config, dataset)
+    names = spec.split("+")
+    options = {name: dict(l2a[name])
+               for name in ("torchvision", "detectron2", "mediapipe", "motion") if name in names}
+    if "torchvision" in names or "detectron2" in names:
+        options.update(score_threshold=l2a["score_threshold"], classes=l2a["classes"],
+                       device="cpu" if config["device"] == "auto" else config["device"])
+    options["threads"] = int(l2a["threads"])
+    return {"segmenter": spec, "options": options, "compression": l2a["mask_compression"],
+            "threads": int(l2a["threads"])}
+
+
+def l2a_inpaint_params(config: dict, dataset: str) -> dict:
+    dataset_config(config, dataset)
+    l2a = config["l2a"]
+    return {**l2a["inpaint"], "compression": config["compression"],
+            "threads": int(l2a["threads"])}
+
+
+def l2a_match_params(config: dict, dataset: str) -> dict:
+    dataset_config(config, dataset)
+    l2a = config["l2a"]
+    return {"model": l2a["match_model"], "mode": l2a["match_mode"], "seed": int(config["seed"])}

@@ -1,0 +1,203 @@
+"""Backgrounds for Learn2Augment: remove the segmented instances and fill the hole (Gowda et al.,
+ECCV 2022, §3.2, "inpainting").
+
+Per video the global camera motion is measured (translation of every frame against the first, by
+exhaustive integer registration of consecutive frames outside the actors). A camera that stays
+within ``static_max_shift`` pixels (a fixed or jittering camera) gets the **temporal median**:
+frames are aligned by their integer shift, the median is taken over the frames where a pixel is
+not covered by the (dilated) mask, and the result is shifted back into each frame's hole.
+Pixels never uncovered, and every frame of a moving camera, are filled by OpenCV's **TELEA**
+inpainting. PSNR inside the hole of each method: README (``bench/bench_l2a.py``).
+Unmasked pixels keep their original values.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+METHODS = ("median", "telea")
+
+
+@dataclass(frozen=True)
+class InpaintResult:
+    """``frames uint8 (T, H, W, 3)`` without the instances, the ``method`` chosen, the measured
+    global motion ``shift`` (largest displacement from frame 0, pixels) and ``never_uncovered``
+    (pixels of the median background that TELEA had to fill)."""
+
+    frames: np.ndarray
+    method: str
+    shift: float
+    never_uncovered: int
+
+
+def _pair_cost(a: np.ndarray, b: np.ndarray, valid_a: np.ndarray, valid_b: np.ndarray,
+               dy: int, dx: int) -> float:
+    """Mean |a[y, x] − b[y + dy, x + dx]| over pixels valid in both (inf when they overlap on
+    less than a quarter of the frame)."""
+    h, w = a.shape
+    if abs(dy) >= h or abs(dx) >= w:
+        return np.inf
+    ya, yb = slice(max(0, -dy), min(h, h - dy)), slice(max(0, dy), min(h, h + dy))
+    xa, xb = slice(max(0, -dx), min(w, w - dx)), slice(max(0, dx), min(w, w + dx))
+    valid = valid_a[ya, xa] & valid_b[yb, xb]
+    count = valid.sum()
+    if count < 0.25 * h * w:
+        return np.inf
+    return float(np.abs(a[ya, xa] - b[yb, xb])[valid].sum() / count)
+
+
+def _register(a: np.ndarray, b: np.ndarray, valid_a: np.ndarray, valid_b: np.ndarray,
+              center: tuple[int, int], radius: int) -> tuple[int, int] | None:
+    """Integer (dy, dx) with ``b[y + dy, x + dx] ≈ a[y, x]`` minimising the mean absolute
+    difference over pixels valid in both, searched within ``radius`` of ``center``: exhaustively
+    at half resolution, then refined by ±1 pixel at full resolution (8x fewer operations than an
+    exhaustive full-resolution search). None when the frames no longer overlap enough."""
+    half = (a[::2, ::2], b[::2, ::2], valid_a[::2, ::2], valid_b[::2, ::2])
+    r = (radius + 1) // 2
+    hy, hx = round(center[0] / 2), round(center[1] / 2)
+    # nearest offsets first: on a flat scene (equal costs) the previous shift is kept
+    offsets = sorted(((dy, dx) for dy in range(-r, r + 1) for dx in range(-r, r + 1)),
+                     key=lambda d: (abs(d[0]) + abs(d[1]), d))
+    coarse = [(hy + dy, hx + dx) for dy, dx in offsets]
+    costs = [_pair_cost(*half, dy, dx) for dy, dx in coarse]
+    if not np.isfinite(min(costs)):
+        return None
+    cy, cx = coarse[int(np.argmin(costs))]
+    fine = [(2 * cy + ey, 2 * cx + ex) for ey, ex in
+            ((0, 0), (-1, 0), (0, -1), (0, 1), (1, 0), (-1, -1), (-1, 1), (1, -1), (1, 1))]
+    costs = [_pair_cost(a, b, valid_a, valid_b, dy, dx) for dy, dx in fine]
+    return fine[int(np.argmin(costs))] if np.isfinite(min(costs)) else None
+
+
+def estimate_shifts(frames: np.ndarray, hole: np.ndarray | None = None,
+                    radius: int = 6) -> np.ndarray:
+    """``float64 (T, 2)``: integer (dy, dx) displacement of each frame's content from frame 0.
+
+    While a frame still shares at least half of frame 0, it is registered directly against frame
+    0 (no drift from summed steps: a jittering camera stays near 0), searching within ``radius``
+    pixels of the previous frame's shift (so a pan is followed); beyond that, steps between
+    consecutive frames are chained. Only pixels outside ``hole bool (T, H, W)`` count, so moving
+    actors do not pass for camera motion.
+    """
+    # divided by its mean: brightness flicker does not bias the cost
+    grey = [g / max(float(g.mean()), 1.0) * 128.0 for g in
+            (cv2.cvtColor(f, cv2.COLOR_RGB2GRAY).astype(np.float32) for f in frames)]
+    valid = ~hole if hole is not None else np.ones(frames.shape[:3], bool)
+    shifts = np.zeros((len(frames), 2))
+    h, w = grey[0].shape
+    for t in range(1, len(frames)):
+        prev = shifts[t - 1]
+        overlap = max(0.0, 1 - abs(prev[0]) / h) * max(0.0, 1 - abs(prev[1]) / w)
+        if overlap >= 0.5:  # still shares most of frame 0: register against it (no drift)
+            found = _register(grey[0], grey[t], valid[0], valid[t],
+                              (int(prev[0]), int(prev[1])), radius)
+            base = np.zeros(2)
+        else:  # a pan has left frame 0: chain steps from the previous frame
+            found = _register(grey[t - 1], grey[t], valid[t - 1], valid[t], (0, 0), radius)
+            base = prev
+        if found is None:
+            step = prev - shifts[t - 2] if t >= 2 else np.zeros(2)
+            shifts[t] = prev + step
+        else:
+            shifts[t] = base + found
+    return shifts
+
+
+def dilate_mask(mask: np.ndarray, radius: int) -> np.ndarray:
+    """``bool (T, H, W)`` grown by ``radius`` pixels (ellipse), so halos leave with the actor."""
+    if radius <= 0:
+        return mask.astype(bool)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    return np.stack([cv2.dilate(m.astype(np.uint8), kernel) > 0 for m in mask])
+
+
+def translate(image: np.ndarray, dy: int, dx: int, fill: float = 0) -> np.ndarray:
+    """``image`` moved by integer (dy, dx); uncovered border pixels get ``fill``."""
+    out = np.full_like(image, fill)
+    h, w = image.shape[:2]
+    src_y, dst_y = slice(max(0, -dy), min(h, h - dy)), slice(max(0, dy), min(h, h + dy))
+    src_x, dst_x = slice(max(0, -dx), min(w, w - dx)), slice(max(0, dx), min(w, w + dx))
+    out[dst_y, dst_x] = image[src_y, src_x]
+    return out
+
+
+def telea(frame: np.ndarray, hole: np.ndarray, radius: int = 3) -> np.ndarray:
+    """OpenCV TELEA fill of ``hole bool (H, W)`` in ``frame uint8 (H, W, 3)``."""
+    if not hole.any():
+        return frame.copy()
+    return cv2.inpaint(frame, hole.astype(np.uint8), radius, cv2.INPAINT_TELEA)
+
+
+def median_background(frames: np.ndarray, hole: np.ndarray, shifts: np.ndarray,
+                      radius: int = 3) -> tuple[np.ndarray, int]:
+    """Temporal median of the uncovered pixels after aligning frames by their integer shift.
+
+    Returns the background in frame 0's coordinates ``uint8 (H, W, 3)`` (never-uncovered pixels
+    filled by TELEA) and the number of those pixels.
+    """
+    steps = np.rint(shifts).astype(int)
+    stack = np.empty(frames.shape, np.float32)
+    for t, (frame, (dy, dx)) in enumerate(zip(frames, steps, strict=True)):
+        valid = translate((~hole[t]).astype(np.uint8), -dy, -dx) > 0
+        aligned = translate(frame, -dy, -dx).astype(np.float32)
+        aligned[~valid] = np.nan
+        stack[t] = aligned
+    seen = ~np.isnan(stack[..., 0]).all(axis=0)
+    with warnings.catch_warnings():  # all-NaN columns (never seen) warn; TELEA fills them below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        median = np.nan_to_num(np.nanmedian(stack, axis=0), nan=0.0)
+    background = np.clip(np.rint(median), 0, 255).astype(np.uint8)
+    never = ~seen
+    return telea(background, never, radius), int(never.sum())
+
+
+def inpaint_video(frames: np.ndarray, mask: np.ndarray, dilate: int = 3,
+                  static_max_shift: float = 8.0, radius: int = 3,
+                  method: str = "auto") -> InpaintResult:
+    """Remove ``mask bool (T, H, W)`` from ``frames uint8 (T, H, W, 3)`` and fill the hole.
+
+    ``method``: ``auto`` (median when the measured global motion is at most
+    ``static_max_shift`` pixels, else TELEA), ``median`` or ``telea`` (forced; the benchmark
+    compares them).
+    """
+    if frames.shape[:3] != mask.shape:
+        raise ValueError(f"mask {mask.shape} does not match frames {frames.shape[:3]}")
+    if method not in ("auto", *METHODS):
+        raise ValueError(f"l2a.inpaint.method {method!r}: choose auto, median or telea")
+    hole = dilate_mask(mask, dilate)
+    shifts = estimate_shifts(frames, hole) if len(frames) > 1 else np.zeros((1, 2))
+    shift = float(np.abs(shifts).max())
+    chosen = method if method != "auto" else ("median" if shift <= static_max_shift else "telea")
+    if not hole.any():
+        return InpaintResult(frames.copy(), chosen, shift, 0)
+    out = frames.copy()
+    never = 0
+    if chosen == "median":
+        background, never = median_background(frames, hole, shifts, radius)
+        for t, (dy, dx) in enumerate(np.rint(shifts).astype(int)):
+            # frame t sees the reference moved by (dy, dx); borders it never shared: TELEA
+            moved = translate(background, dy, dx)
+            inside = translate(np.ones(hole.shape[1:], np.uint8), dy, dx) > 0
+            fill = hole[t] & inside
+            out[t][fill] = moved[fill]
+            rest = hole[t] & ~inside
+            if rest.any():
+                out[t] = telea(out[t], rest, radius)
+    else:
+        for t in range(len(frames)):
+            out[t] = telea(frames[t], hole[t], radius)
+    return InpaintResult(out, chosen, shift, never)
+
+
+def psnr(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> float:
+    """Peak signal-to-noise ratio (dB, peak 255) of two uint8 arrays, optionally only at
+    ``where`` (a boolean mask over the leading axes)."""
+    diff = a.astype(np.float64) - b.astype(np.float64)
+    if where is not None:
+        diff = diff[where]
+    mse = float(np.mean(diff ** 2)) if diff.size else 0.0
+    return float("inf") if mse == 0 else 10.0 * np.log10(255.0 ** 2 / mse)

@@ -1,0 +1,55 @@
+"""Learn2Augment part 1 through Snakemake on the ci preset: masks, backgrounds, matches and the
+compositing figure are built and cached; a mask parameter reruns exactly its downstream rules."""
+
+import json
+import re
+
+import pytest
+
+from tests.workflow.conftest import snakemake
+
+TARGET = "results/figures/synth4_l2a_compositing.png"
+
+
+def _jobs(dry_run_output: str) -> set[str]:
+    names = set()
+    for line in dry_run_output.splitlines():
+        match = re.match(r"^(\w+)\s+\d+\s*$", line.strip())
+        if match and match.group(1) not in ("total", "job", "count"):
+            names.add(match.group(1))
+    return names
+
+
+@pytest.fixture(scope="module")
+def l2a_project(built_project):
+    """The session's built ci project (frames already decoded) plus the L2A target: only the
+    L2A jobs run here (~40 s), not a second decode."""
+    snakemake(built_project, "--cores", "2", TARGET)
+    return built_project
+
+
+def test_l2a_artefacts_are_built(l2a_project):
+    cache = l2a_project / "cache" / "synth4"
+    for rel in ("masks/0.h5", "masks/1.h5", "masks/index.json", "backgrounds/0.h5",
+                "backgrounds/1.h5", "matches.json"):
+        assert (cache / rel).exists(), rel
+    index = json.loads((cache / "masks" / "index.json").read_text())
+    assert index["segmenter"] == "mediapipe+motion" and index["videos"] == 24
+    assert index["videos_with_gt"] == 24 and 0 < index["mean_iou_gt"] <= 1
+    matches = json.loads((cache / "matches.json").read_text())
+    assert set(matches["matches"]) == {"GolfSwing", "Shotput", "Skiing", "YoYo"}
+    assert all(matches["matches"][c] != c for c in matches["matches"])
+    assert (l2a_project / TARGET).stat().st_size > 10_000
+    assert (l2a_project / "logs" / "synth4" / "segment" / "0.log").exists()
+
+
+def test_mask_parameter_reruns_only_downstream(l2a_project):
+    (l2a_project / "oracle.yaml").write_text("l2a:\n  segmenter: oracle\n")
+    proc = snakemake(l2a_project, "--cores", "2", "-n", TARGET, extra_config="oracle.yaml")
+    jobs = _jobs(proc.stdout)
+    assert {"segment", "inpaint", "masks_index", "figure_l2a_compositing"} <= jobs, proc.stdout
+    assert not jobs & {"decode_frames", "manifest", "match_classes"}, jobs
+    (l2a_project / "dilate.yaml").write_text("l2a:\n  inpaint: {dilate: 5}\n")
+    proc = snakemake(l2a_project, "--cores", "2", "-n", TARGET, extra_config="dilate.yaml")
+    jobs = _jobs(proc.stdout)
+    assert "inpaint" in jobs and not jobs & {"segment", "match_classes"}, jobs

@@ -1,0 +1,130 @@
+# Learn2Augment (Gowda et al., ECCV 2022). Part 1: instance masks, inpainted backgrounds, semantic class
+# matches and the compositing figure (paper Figs. 3 and 4), all cached per dataset. Part 2 (Selector,
+# classifiers, tables) adds its rules to this file. Torch/OpenCV threads of every job come from
+# l2a.threads (inside the params), not from Snakemake's {threads}.
+
+ENV_TEXT = "../../envs/text.yaml"
+ENV_SEGMENT = "../../envs/segment.yaml"
+
+
+rule segment:
+    input:
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        frames=f"{CACHE}/{{ds}}/frames/{{shard}}.h5",
+    output:
+        f"{CACHE}/{{ds}}/masks/{{shard}}.h5",
+    params:
+        p=lambda w: as_json(stage_params.l2a_segment_params(config, w.ds)),
+    log:
+        "logs/{ds}/segment/{shard}.log",
+    benchmark:
+        "benchmarks/{ds}/segment/{shard}.tsv"
+    conda:
+        ENV_SEGMENT
+    threads: res("segment", "threads")
+    resources:
+        mem_mb=res("segment", "mem_mb"),
+        runtime=res("segment", "runtime"),
+        gpu=res("segment", "gpu"),
+    shell:
+        "python -m videoaug.cli --log {log:q} segment --params {params.p:q} --manifest {input.manifest:q}"
+        " --frames {input.frames:q} --out {output:q}"
+
+
+rule masks_index:
+    input:
+        lambda w: l2a_masks_shards(w.ds),
+    output:
+        f"{CACHE}/{{ds}}/masks/index.json",
+    log:
+        "logs/{ds}/masks_index.log",
+    conda:
+        ENV_CORE
+    threads: 1
+    resources:
+        mem_mb=res("default", "mem_mb"),
+        runtime=res("default", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli --log {log:q} gather-masks --out {output:q} {input:q}"
+
+
+rule inpaint:
+    input:
+        frames=f"{CACHE}/{{ds}}/frames/{{shard}}.h5",
+        masks=f"{CACHE}/{{ds}}/masks/{{shard}}.h5",
+    output:
+        f"{CACHE}/{{ds}}/backgrounds/{{shard}}.h5",
+    params:
+        p=lambda w: as_json(stage_params.l2a_inpaint_params(config, w.ds)),
+    log:
+        "logs/{ds}/inpaint/{shard}.log",
+    benchmark:
+        "benchmarks/{ds}/inpaint/{shard}.tsv"
+    conda:
+        ENV_CORE
+    threads: res("inpaint", "threads")
+    resources:
+        mem_mb=res("inpaint", "mem_mb"),
+        runtime=res("inpaint", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli --log {log:q} inpaint --params {params.p:q} --frames {input.frames:q}"
+        " --masks {input.masks:q} --out {output:q}"
+
+
+rule match_classes:
+    input:
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+    output:
+        f"{CACHE}/{{ds}}/matches.json",
+    params:
+        p=lambda w: as_json(stage_params.l2a_match_params(config, w.ds)),
+    log:
+        "logs/{ds}/match_classes.log",
+    conda:
+        ENV_TEXT
+    threads: res("match_classes", "threads")
+    resources:
+        mem_mb=res("match_classes", "mem_mb"),
+        runtime=res("match_classes", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli --log {log:q} match-classes --params {params.p:q} --manifest {input.manifest:q}"
+        " --out {output:q}"
+
+
+rule figure_l2a_compositing:
+    input:
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        frames=lambda w: frames_shards(w.ds),
+        masks=lambda w: l2a_masks_shards(w.ds),
+        backgrounds=lambda w: l2a_background_shards(w.ds),
+        matches=f"{CACHE}/{{ds}}/matches.json",
+        masks_index=f"{CACHE}/{{ds}}/masks/index.json",
+    output:
+        report(
+            "results/figures/{ds}_l2a_compositing.png",
+            caption="../report/l2a_compositing.rst",
+            category="Learn2Augment",
+        ),
+    params:
+        pairs=config["l2a"]["figure_pairs"],
+        frames_shown=config["l2a"]["figure_frames"],
+        seed=config["seed"],
+        alpha=config["l2a"]["alpha"],
+    log:
+        "logs/{ds}/figure_l2a_compositing.log",
+    conda:
+        ENV_CORE
+    threads: 1
+    resources:
+        mem_mb=res("report", "mem_mb"),
+        runtime=res("report", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli --log {log:q} figure-l2a --manifest {input.manifest:q} --frames {input.frames:q}"
+        " --masks {input.masks:q} --backgrounds {input.backgrounds:q} --matches {input.matches:q}"
+        " --pairs {params.pairs} --frames-shown {params.frames_shown} --seed {params.seed}"
+        " --alpha {params.alpha}"
+        " --out {output:q}"
