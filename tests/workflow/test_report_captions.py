@@ -59,7 +59,9 @@ def test_every_report_item_has_a_caption_and_a_family_category():
     assert items
     for smk, caption, category in items:
         assert caption, f"{smk}: a report() item without caption="
-        assert category in CATEGORIES | ALIASES, f"{smk}: category {category!r} not in {sorted(CATEGORIES)}"
+        assert category in CATEGORIES | ALIASES, (
+            f"{smk}: category {category!r} not in {sorted(CATEGORIES)}"
+        )
         assert (PROJECT / "workflow" / "rules" / caption).resolve().exists(), f"{smk}: {caption}"
     assert {category for _, _, category in items} >= BUILT_FAMILIES
 
