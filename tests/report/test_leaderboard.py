@@ -120,6 +120,12 @@ def test_registry_lists_sps_and_tda_with_their_baselines():
     tda = [m for m in methods if m.family == "TDA"]
     assert len(tda) == len(CONFIG["tda"]["report_policies"])
     assert all(m.baseline == "tda_none" for m in tda)
+    gains = {m.result: m.paper_gains for m in tda}
+    released = gains["tda_randaug-t-n2-m9-temporalp-released"]
+    assert released == gains["tda_randaug-t-n2-m9-temporalp"]
+    assert gains["tda_randaug-t-n2-m9-temporalp"]["UCF101-VIPriors"] == pytest.approx(69.23 - 49.37)
+    assert gains["tda_randaug-t-n2-m9-temporalp-released"] == gains["tda_randaug-t-n2-m9-temporalp"]
+    assert gains["tda_none"] == {}
     with pytest.raises(KeyError, match="registered in videoaug.report.methods.FAMILIES"):
         registered_methods(CONFIG, ["NOPE"])
 

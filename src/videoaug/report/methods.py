@@ -94,8 +94,9 @@ def sps_methods(config: Mapping[str, Any]) -> list[Method]:
 
 
 def _kim_gains() -> dict[str, dict[str, float]]:
-    """canonical policy -> {paper setting: gain}: a row's Top-1 minus its table's Baseline."""
-    from videoaug.report.kim2020 import canonical_policy
+    """canonical policy (both conventions) -> {paper setting: gain}: a row's Top-1 minus its
+    table's Baseline."""
+    from videoaug.report.kim2020 import convention_policy
     from videoaug.report.kim2020 import load_paper_numbers as kim_numbers
 
     gains: dict[str, dict[str, float]] = {}
@@ -108,7 +109,11 @@ def _kim_gains() -> dict[str, dict[str, float]]:
             policy, top1 = row.get("policy"), row.get("values", {}).get("Top-1")
             if policy and policy != "none" and top1 is not None:
                 gain = round(float(top1) - float(base["values"]["Top-1"]), 2)
-                gains.setdefault(canonical_policy(policy), {}).setdefault("UCF101-VIPriors", gain)
+                # the row's policy in both conventions: the released code produced these numbers
+                for convention in ("randaugment", "released"):
+                    text = convention_policy(policy, convention)
+                    if text is not None:
+                        gains.setdefault(text, {}).setdefault("UCF101-VIPriors", gain)
     return gains
 
 
