@@ -289,7 +289,12 @@ def leaderboard_plot(rows: Sequence[Row], ds: str, out: str | Path) -> None:
         colours.append(colour[r.method.family])
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(rows), 2) + 1.2))
     y = list(range(len(rows)))[::-1]
-    ax.barh(y, means, xerr=errs, color=colours, capsize=3, edgecolor="black", linewidth=0.4)
+    ax.barh(y, means, color=colours, edgecolor="black", linewidth=0.4)
+    several = [i for i, r in enumerate(rows) if r.stats and r.stats[2] > 1]  # one seed: no bar
+    ax.errorbar(
+        [means[i] for i in several], [y[i] for i in several], xerr=[errs[i] for i in several],
+        fmt="none", ecolor="black", capsize=3,
+    )  # fmt: skip
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlabel("top-1 accuracy (%), mean ± std over seeds")
     ax.set_xlim(0, 100)
