@@ -82,7 +82,12 @@ def test_rows_equal_an_independent_computation(tmp_path):
     assert rows["rnd"].extra_samples == 8 and rows["ssdi"].extra_samples == 0
     assert rows["sps"].gain == pytest.approx(70.0 - base)
     # the paper's gain beside ours: Zhang et al. Fig. 4 discussion, SPS minus SSDI on UCF4
-    assert rows["sps"].paper_gain == pytest.approx(95.29 - 92.23)
+    assert rows["sps"].paper_gain is None  # "toy" is none of the paper's settings: all shown
+    assert rows["sps"].paper_gains == pytest.approx({"UCF4": 95.29 - 92.23, "HMDB4": 79.57 - 76.38})
+    assert rows["sps"].paper_text() == "+3.06 (UCF4); +3.19 (HMDB4)"
+    # on a dataset the paper reports, only that setting's gain
+    ucf = leaderboard_rows(_sps_methods(), "ucf4", [0], str(tmp_path / "results"))
+    assert [r.paper_text() for r in ucf if r.method.result == "sps"] == ["+3.06 (UCF4)"]
 
 
 def test_one_seed_shows_no_plus_minus_and_missing_is_not_zero(tmp_path):

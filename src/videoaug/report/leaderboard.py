@@ -34,7 +34,8 @@ NONE = "–"
 
 CSV_COLUMNS = (
     "dataset", "family", "method", "result", "status", "n_seeds", "top1_mean", "top1_std",
-    "gain_pp", "paper_gain_pp", "paper_setting", "extra_samples", "wall_s", "peak_rss_mb",
+    "gain_pp", "paper_gain_pp", "paper_setting", "paper_gains", "extra_samples", "wall_s",
+    "peak_rss_mb",
 )  # fmt: skip
 
 
@@ -50,8 +51,21 @@ class Row:
     extra_samples: float | None
     wall_s: float | None
     peak_rss_mb: float | None
-    paper_gain: float | None
+    paper_gain: float | None  # the paper's gain in the setting named like the dataset, if any
     paper_setting: str | None
+
+    @property
+    def paper_gains(self) -> dict[str, float]:
+        """Every setting the paper reports a gain for."""
+        return self.method.paper_gains
+
+    def paper_text(self) -> str:
+        """The gain for this dataset's setting; else every setting's gain, with its name."""
+        if self.paper_gain is not None:
+            return f"{self.paper_gain:+.2f} ({self.paper_setting})"
+        if not self.paper_gains:
+            return NONE
+        return "; ".join(f"{g:+.2f} ({k})" for k, g in self.paper_gains.items())
 
     @property
     def missing(self) -> bool:
@@ -103,14 +117,11 @@ def _seed_top1(
 
 
 def paper_gain_for(method: Method, ds: str) -> tuple[float | None, str | None]:
-    """The paper's gain for ``ds`` when the paper has that setting, else its first setting."""
-    if not method.paper_gains:
-        return None, None
+    """The paper's gain in the setting named like ``ds`` (case-insensitive), else ``None``."""
     for setting, gain in method.paper_gains.items():
         if setting.lower() == ds.lower():
             return gain, setting
-    setting, gain = next(iter(method.paper_gains.items()))
-    return gain, setting
+    return None, None
 
 
 def leaderboard_rows(
@@ -189,7 +200,7 @@ def leaderboard_markdown(rows: Sequence[Row], ds: str, seeds: Sequence[int]) -> 
     ]  # fmt: skip
     body = []
     for r in rows:
-        paper = NONE if r.paper_gain is None else f"{r.paper_gain:+.2f} ({r.paper_setting})"
+        paper = r.paper_text()
         if r.missing:
             body.append([r.method.family, r.method.name, r.method.result, MISSING, MISSING,
                          paper, MISSING, MISSING, MISSING])  # fmt: skip
@@ -225,6 +236,7 @@ def leaderboard_csv(rows: Sequence[Row]) -> str:
             "" if r.gain is None else f"{r.gain:.4f}",
             "" if r.paper_gain is None else f"{r.paper_gain:.2f}",
             r.paper_setting or "",
+            ";".join(f"{k}:{g:+.2f}" for k, g in r.paper_gains.items()),
             "" if r.extra_samples is None else f"{r.extra_samples:g}",
             "" if r.wall_s is None else f"{r.wall_s:.2f}",
             "" if r.peak_rss_mb is None else f"{r.peak_rss_mb:.1f}",
