@@ -215,7 +215,8 @@ def leaderboard_markdown(rows: Sequence[Row], ds: str, seeds: Sequence[int]) -> 
         f"Top-1 over classifier seeds {', '.join(map(str, seeds))} "
         "(mean ± sample std, n = seeds found; one seed: the mean alone). Gain: mean top-1 minus "
         "the family's own no-augmentation baseline, in percentage points. Paper gain: the same "
-        "difference as the paper reports it, in the paper's setting (in brackets). Cost: mean "
+        "difference as the paper reports it, in the paper's setting (in brackets; every "
+        "setting when none is this dataset). Cost: mean "
         "wall seconds and largest peak RSS of the seed runs (Snakemake benchmark files).\n\n"
     )
     return intro + markdown_table(header, body)
