@@ -5,12 +5,16 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 SNAKEMAKE := $(VENV)/bin/snakemake
 CORES ?= all
-TARGET ?= results/synth4_sps.json
+TARGET ?= all
+# PRESET=ci: the same targets on the ci preset (workflow/presets/ci.yaml), minutes instead of hours
+PRESET ?=
+CONFIGS := $(if $(PRESET),--configfile workflow/presets/$(PRESET).yaml)
+REPORT ?= results/report.html
 STAMP := $(VENV)/.installed
 # the contrib build of OpenCV (TV-L1 flow), pinned in pyproject.toml
 OPENCV_VERSION := $(shell sed -n 's/.*"opencv-contrib-python-headless==\([0-9.]*\)".*/\1/p' pyproject.toml)
 
-.PHONY: run test test-all bench lint setup system-deps clean-cache gpu-check
+.PHONY: run report test test-all bench lint setup system-deps clean-cache gpu-check
 
 setup: $(STAMP)
 
@@ -27,13 +31,24 @@ $(STAMP): pyproject.toml scripts/install_mediapipe.sh scripts/install_detectron2
 	scripts/opencv_contrib.sh $(PIP) $(PY) $(OPENCV_VERSION)
 	@touch $(STAMP)
 
+# The headline result (results/synth4_sps.json) and its figures, then the HTML report of what it built.
 run: setup
-	$(SNAKEMAKE) --cores $(CORES) $(TARGET)
+	$(SNAKEMAKE) --cores $(CORES) $(TARGET) $(CONFIGS)
+	$(SNAKEMAKE) --report $(REPORT) $(TARGET) $(CONFIGS)
+	@echo "report: $(REPORT)"
+
+# The comparison DAG (every family, paper tables, leaderboards) and its HTML report.
+report: setup
+	$(SNAKEMAKE) --cores $(CORES) comparison $(CONFIGS)
+	$(SNAKEMAKE) --report $(REPORT) comparison $(CONFIGS)
+	@echo "report: $(REPORT)"
 
 test: setup
+	@scripts/install_chromium.sh || echo "warning: chromium missing; the report's browser test will fail" >&2
 	$(PY) -m pytest -q
 
 test-all: setup
+	@scripts/install_chromium.sh || echo "warning: chromium missing; the report's browser test will fail" >&2
 	$(PY) -m pytest -q -m ''
 
 bench: setup

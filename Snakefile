@@ -17,6 +17,9 @@ from videoaug.config import ConfigError, validate_config
 configfile: "config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 try:
     _validated = validate_config(config, source="config.yaml and --configfile/--config")
 except ConfigError as err:
@@ -46,6 +49,7 @@ include: "workflow/rules/tda.smk"
 include: "workflow/rules/l2a.smk"
 include: "workflow/rules/avd.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/leaderboard.smk"
 
 
 # Gather rules that only merge small JSON files or write tables: on a cluster they run inside the
@@ -62,6 +66,8 @@ localrules:
     masks_index,
     avd_fuse,
     tavakolian2019_tables,
+    leaderboard,
+    comparison,
 
 
 rule all:

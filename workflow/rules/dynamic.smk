@@ -50,7 +50,12 @@ rule figure_dynamic_images:
         frames=lambda w: expand(f"{CACHE}/{w.ds}/frames/{{shard}}.h5", shard=shard_ids(w.ds)),
         ssdi=lambda w: expand(f"{CACHE}/{w.ds}/ssdi/{{shard}}.h5", shard=shard_ids(w.ds)),
     output:
-        report("results/figures/{ds}_dynamic_images.png", caption="../report/dynamic_images.rst", category="Data"),
+        report(
+            "results/figures/{ds}_dynamic_images.png",
+            caption="../report/dynamic_images.rst",
+            category="Data",
+            labels={"dataset": "{ds}", "figure": "frames and dynamic images"},
+        ),
     params:
         frames_per_video=config["figures"]["frames_per_video"],
     log:

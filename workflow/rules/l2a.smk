@@ -106,7 +106,7 @@ rule figure_l2a_compositing:
         report(
             "results/figures/{ds}_l2a_compositing.png",
             caption="../report/l2a_compositing.rst",
-            category="Learn2Augment",
+            category="L2A",
         ),
     params:
         pairs=config["l2a"]["figure_pairs"],
@@ -217,7 +217,7 @@ rule figure_l2a_selector:
         report(
             "results/figures/{ds}_l2a_selector.png",
             caption="../report/l2a_selector.rst",
-            category="Learn2Augment",
+            category="L2A",
         ),
     log:
         "logs/{ds}/figure_l2a_selector.log",

@@ -15,7 +15,7 @@ rule report_zhang2020:
             seed=config["report"]["seeds"],
         ),
     output:
-        fig4=report("results/tables/zhang2020_fig4.md", category="Paper tables"),
+        fig4=report("results/tables/zhang2020_fig4.md", caption="../report/zhang2020_fig4.rst", category="SPS"),
         fig5=report("results/figures/zhang2020_fig5.png", caption="../report/zhang2020_fig5.rst", category="SPS"),
     params:
         datasets=config["report"]["datasets"],
@@ -38,7 +38,7 @@ rule report_zhang2020_table2:
     input:
         expand("results/{ds}_{method}.json", ds=config["report"]["datasets"], method=ZHANG_TABLE2_METHODS),
     output:
-        report("results/tables/zhang2020_table2.md", category="Paper tables"),
+        report("results/tables/zhang2020_table2.md", caption="../report/zhang2020_table2.rst", category="SPS"),
     params:
         datasets=config["report"]["datasets"],
     log:
@@ -63,7 +63,7 @@ rule report_zhang2020_table3:
             method=ZHANG_TABLE3_METHODS,
         ),
     output:
-        report("results/tables/zhang2020_table3.md", category="Paper tables"),
+        report("results/tables/zhang2020_table3.md", caption="../report/zhang2020_table3.rst", category="SPS"),
     params:
         # dataset -> classes cut to few training videos; an empty list fails in the job with a message
         limited_classes=as_json(

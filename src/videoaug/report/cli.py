@@ -72,3 +72,50 @@ def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     )
     p.add_argument("--fig5", help="PNG output of the accuracy-vs-generated-images plot")
     p.set_defaults(func=cmd_zhang2020)
+
+    p = sub.add_parser("leaderboard", help="cross-method leaderboard of one dataset (all families)")
+    p.add_argument(
+        "--params", required=True,
+        help="JSON: dataset, seeds, methods (videoaug.report.methods.leaderboard_params)",
+    )  # fmt: skip
+    p.add_argument("--results-dir", default="results")
+    p.add_argument("--benchmarks-dir", default="benchmarks")
+    p.add_argument("--md", help="Markdown table output")
+    p.add_argument("--csv", help="CSV table output")
+    p.add_argument("--html", help="HTML table output (shown inline in Snakemake's report)")
+    p.add_argument("--png", help="bar chart output (mean ± std over seeds)")
+    p.set_defaults(func=cmd_leaderboard)
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> None:
+    from videoaug.config import ConfigError
+    from videoaug.report.leaderboard import (
+        leaderboard_csv,
+        leaderboard_html,
+        leaderboard_markdown,
+        leaderboard_plot,
+        leaderboard_rows,
+        write_text_atomic,
+    )
+    from videoaug.report.methods import Method
+
+    try:
+        params = json.loads(args.params)
+        ds, seeds = params["dataset"], [int(s) for s in params["seeds"]]
+        methods = [Method.from_json(m) for m in params["methods"]]
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+        raise ConfigError(
+            f"--params must be JSON with dataset, seeds and methods "
+            f"(videoaug.report.methods.leaderboard_params): {err}"
+        ) from None
+    if not (args.md or args.csv or args.html or args.png):
+        raise ConfigError("nothing to build: give --md, --csv, --html and/or --png")
+    rows = leaderboard_rows(methods, ds, seeds, args.results_dir, args.benchmarks_dir)
+    if args.md:
+        write_text_atomic(args.md, leaderboard_markdown(rows, ds, seeds))
+    if args.csv:
+        write_text_atomic(args.csv, leaderboard_csv(rows))
+    if args.html:
+        write_text_atomic(args.html, leaderboard_html(rows, ds, seeds))
+    if args.png:
+        leaderboard_plot(rows, ds, args.png)
