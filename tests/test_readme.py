@@ -75,12 +75,21 @@ def readme_project(tmp_path_factory, tiny_video):
     return workdir
 
 
+def _brace_expand(word: str) -> list[str]:
+    """The shell's brace expansion of one word (``a_s{0,1}.json`` -> two words)."""
+    match = re.search(r"\{([^{}]*,[^{}]*)\}", word)
+    if match is None:
+        return [word]
+    head, tail = word[: match.start()], word[match.end() :]
+    return [w for part in match.group(1).split(",") for w in _brace_expand(head + part + tail)]
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_readme_command_runs_as_written(command, readme_project):
     assignments, program, rest = PROGRAM.match(command).groups()
     env = dict(os.environ, VIDEOAUG_PROGRESS="0")
     env.update(dict(a.split("=", 1) for a in shlex.split(assignments or "")))
-    args = shlex.split(rest or "")
+    args = [word for arg in shlex.split(rest or "") for word in _brace_expand(arg)]
     if program.split("/")[-1] == "make":
         cmd, cwd = ["make", "-n", *args], PROJECT
     else:

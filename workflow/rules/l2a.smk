@@ -242,6 +242,7 @@ rule train_l2a:
     output:
         "results/{ds}_{method}.json",
     params:
+        threads=config_threads("train_tda"),  # the same classifier recipe as the TDA runs
         p=lambda w: as_json(stage_params.l2a_train_params(config, w.ds, w.method)),
         extra=lambda w, input: l2a_train_args(input),
     log:
