@@ -13,10 +13,9 @@ from videoaug.stages.sps import (
     ClassifierParams,
     GeneratedSelection,
     fuse,
-    load_scores,
-    save_scores,
     train_temporal,
 )
+from videoaug.train.evaluate import load_scores, save_scores
 
 
 class _Pool:

@@ -392,7 +392,7 @@ def train_avd_classifier(manifest_path: str | Path, stores: Sequence[str | Path]
     from videoaug.models.factory import build_model
     from videoaug.provenance import read_json, result_record, write_json
     from videoaug.seeding import derive_seed
-    from videoaug.stages.sps import _test_and_save_scores
+    from videoaug.train.evaluate import test_and_save_scores
     from videoaug.train.trainer import TrainConfig, Trainer
 
     set_threads(params.threads)
@@ -416,7 +416,7 @@ def train_avd_classifier(manifest_path: str | Path, stores: Sequence[str | Path]
     trainer = Trainer(model, TrainConfig.from_dict({**params.train, "seed": seed}), len(classes))
     with torch.random.fork_rng(devices=[]):
         history = trainer.fit(train)
-    metrics = _test_and_save_scores(trainer, test, params.eval_batch_size, scores_out)
+    metrics = test_and_save_scores(trainer, test, params.eval_batch_size, scores_out)
     metrics["per_class"] = dict(zip(classes, metrics["per_class"], strict=True))
     suffix = "" if not test_stores else f"_on_{test_dataset}"
     result = result_record(

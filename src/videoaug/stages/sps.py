@@ -24,7 +24,12 @@ from videoaug.provenance import read_json, result_record, write_json
 from videoaug.seeding import derive_seed, numpy_rng
 from videoaug.selection import label_losses, mark_added, select, selection_epochs, sps_margin
 from videoaug.train.datasets import ConcatSamples, ImageSamples, ImageViews, SegmentFrames
-from videoaug.train.evaluate import evaluate, metrics_from_probs, view_probs
+from videoaug.train.evaluate import (
+    evaluate,
+    load_scores,
+    metrics_from_probs,
+    test_and_save_scores,
+)
 from videoaug.train.trainer import Callback, TrainConfig, Trainer
 from videoaug.train.transforms import eval_transform, tsn_train_transform
 
@@ -63,27 +68,6 @@ def _metrics_lists(metrics: dict[str, Any], classes: list[str]) -> dict[str, Any
     metrics = dict(metrics)
     metrics["per_class"] = dict(zip(classes, metrics["per_class"], strict=True))
     return metrics
-
-
-def save_scores(
-    path: str | Path, probs: np.ndarray, labels: np.ndarray, video_ids: list[str]
-) -> None:
-    """Per-video test scores for late fusion (``.npz``, no pickled objects)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(
-        tmp,
-        probs=probs.astype(np.float64),
-        labels=labels.astype(np.int64),
-        video_ids=np.asarray(video_ids, dtype=str),
-    )
-    tmp.replace(path)
-
-
-def load_scores(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    with np.load(path, allow_pickle=False) as data:
-        return data["probs"], data["labels"], [str(v) for v in data["video_ids"]]
 
 
 class GeneratedSelection(Callback):
@@ -185,18 +169,6 @@ def _result(
     )
 
 
-def _test_and_save_scores(
-    trainer: Trainer, test, eval_batch_size: int, scores_out: str | Path
-) -> dict:
-    """Metrics of the trained model on the test views; their softmax goes to ``scores_out``
-    (the input of late fusion)."""
-    probs, labels, video_ids = view_probs(
-        trainer.model, test, eval_batch_size, device=trainer.device, inputs=trainer.inputs
-    )
-    save_scores(scores_out, probs, labels, video_ids)
-    return metrics_from_probs(probs, labels, trainer.num_classes)
-
-
 def train_temporal(
     manifest_path: str | Path,
     ssdi_paths: list[str | Path],
@@ -281,7 +253,7 @@ def train_temporal(
         return ConcatSamples([real, pool.select(selection.order)])
 
     history = trainer.fit(training_set, callbacks=callbacks)
-    metrics = _test_and_save_scores(trainer, test, params.eval_batch_size, scores_out)
+    metrics = test_and_save_scores(trainer, test, params.eval_batch_size, scores_out)
     counts = {
         "train_real": len(real),
         "train_generated": len(selection.order),
@@ -363,7 +335,7 @@ def train_spatial(
     )
     trainer = Trainer(model, TrainConfig.from_dict({**params.train, "seed": seed}), len(classes))
     history = trainer.fit(train)
-    metrics = _test_and_save_scores(trainer, test, params.eval_batch_size, scores_out)
+    metrics = test_and_save_scores(trainer, test, params.eval_batch_size, scores_out)
     counts = {
         "train_real": len(train),
         "train_generated": 0,

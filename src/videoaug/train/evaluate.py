@@ -12,6 +12,7 @@ videos (JSON has no NaN).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -108,3 +109,36 @@ class EvaluateEvery(Callback):
                           num_workers=trainer.config.num_workers)
         record[f"{self.prefix}top1"] = scores["top1"]
         record[f"{self.prefix}top5"] = scores["top5"]
+
+
+def save_scores(
+    path: str | Path, probs: np.ndarray, labels: np.ndarray, video_ids: list[str]
+) -> None:
+    """Per-video test scores for late fusion (``.npz``, no pickled objects)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(
+        tmp,
+        probs=probs.astype(np.float64),
+        labels=labels.astype(np.int64),
+        video_ids=np.asarray(video_ids, dtype=str),
+    )
+    tmp.replace(path)
+
+
+def load_scores(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    with np.load(path, allow_pickle=False) as data:
+        return data["probs"], data["labels"], [str(v) for v in data["video_ids"]]
+
+
+def test_and_save_scores(
+    trainer: Trainer, test: Dataset, eval_batch_size: int, scores_out: str | Path
+) -> dict:
+    """Metrics of the trained model on the test views; their softmax goes to ``scores_out``
+    (the input of late fusion)."""
+    probs, labels, video_ids = view_probs(
+        trainer.model, test, eval_batch_size, device=trainer.device, inputs=trainer.inputs
+    )
+    save_scores(scores_out, probs, labels, video_ids)
+    return metrics_from_probs(probs, labels, trainer.num_classes)
