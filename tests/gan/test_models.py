@@ -3,7 +3,14 @@ import pytest
 import torch
 from torch import nn
 
-from videoaug.gan.models import Critic, Generator, gan_to_uint8, resize_square, uint8_to_gan
+from videoaug.gan.models import (
+    Critic,
+    Generator,
+    append_minibatch_std,
+    gan_to_uint8,
+    resize_square,
+    uint8_to_gan,
+)
 
 
 @pytest.mark.parametrize(("image_size", "n_layers"), [(8, 2), (16, 3), (32, 4), (64, 5)])
@@ -111,3 +118,29 @@ def test_resize_square_averages_when_downscaling():
     torch.testing.assert_close(resize_square(flat, 4), torch.full((2, 3, 4, 4), 0.25))
     same = torch.randn(1, 3, 8, 8)
     assert resize_square(same, 8) is same
+
+
+def test_minibatch_std_channel_matches_an_independent_computation():
+    torch.manual_seed(0)
+    features = torch.randn(6, 5, 3, 3)
+    out = append_minibatch_std(features, group_size=4)  # 6 samples: largest divisor <= 4 is 3
+    assert out.shape == (6, 6, 3, 3)
+    assert torch.equal(out[:, :5], features)
+    for g, rows in enumerate([(0, 1, 2), (3, 4, 5)]):
+        group = features[list(rows)].numpy()
+        expected = np.sqrt(group.var(axis=0) + 1e-8).mean()
+        for r in rows:
+            assert torch.allclose(out[r, 5], torch.full((3, 3), float(expected)), atol=1e-6), g
+
+
+def test_minibatch_std_lets_the_critic_see_a_collapsed_batch():
+    """Identical samples give a zero statistic; a one-sample group too (G = 1)."""
+    same = torch.randn(1, 4, 2, 2).expand(8, 4, 2, 2).contiguous()
+    assert torch.allclose(append_minibatch_std(same, 4)[:, 4], torch.tensor(1e-4), atol=1e-6)
+    varied = torch.randn(8, 4, 2, 2)
+    assert append_minibatch_std(varied, 4)[:, 4].min() > 0.1
+    critic = Critic(image_size=16, base_channels=4, minibatch_std=4)
+    assert critic.net[-1].in_channels == critic.net[-4].out_channels + 1
+    assert critic(torch.randn(8, 3, 16, 16)).shape == (8,)
+    with pytest.raises(ValueError, match="minibatch_std"):
+        Critic(image_size=16, base_channels=4, minibatch_std=-1)

@@ -95,13 +95,20 @@ class Critic(nn.Module):
     """
 
     def __init__(
-        self, image_size: int = 64, base_channels: int = 32, norm: CriticNorm = "layer"
+        self,
+        image_size: int = 64,
+        base_channels: int = 32,
+        norm: CriticNorm = "layer",
+        minibatch_std: int = 0,
     ) -> None:
         super().__init__()
         steps = validate_image_size(image_size)
         _critic_norm(norm, 1)  # validate even when the net is too shallow to use a norm
+        if minibatch_std < 0:
+            raise ValueError(f"minibatch_std (group size) must be >= 0, got {minibatch_std}")
         self.image_size = image_size
         self.base_channels = base_channels
+        self.minibatch_std = minibatch_std
         widths = [_channels(base_channels, k) for k in range(steps)]
         layers: list[nn.Module] = [
             nn.Conv2d(3, widths[0], 4, stride=2, padding=1),
@@ -113,12 +120,34 @@ class Critic(nn.Module):
                 _critic_norm(norm, out_ch),
                 nn.LeakyReLU(0.2, inplace=True),
             ]
-        layers.append(nn.Conv2d(widths[-1], 1, 4, stride=1, padding=0))
+        extra = 1 if minibatch_std else 0
+        layers.append(nn.Conv2d(widths[-1] + extra, 1, 4, stride=1, padding=0))
         self.net = nn.Sequential(*layers)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """``(N, 3, S, S) -> (N,)``."""
-        return self.net(images).view(images.shape[0])
+        if not self.minibatch_std:
+            return self.net(images).view(images.shape[0])
+        features = self.net[:-1](images)
+        features = append_minibatch_std(features, self.minibatch_std)
+        return self.net[-1](features).view(images.shape[0])
+
+
+def append_minibatch_std(features: torch.Tensor, group_size: int) -> torch.Tensor:
+    """Minibatch standard deviation (Karras et al., ICLR 2018, Sec. 3): ``(N, C, H, W) ->
+    (N, C + 1, H, W)``, the extra channel holding, for each sample's group of ``G`` samples, the
+    standard deviation over the group averaged over channels and positions. A collapsed
+    generator gives groups of near-identical fakes whose statistic differs from real groups', so
+    the critic can see the collapse. ``G`` is the largest divisor of ``N`` not above
+    ``group_size``; groups are consecutive samples.
+    """
+    n, c, h, w = features.shape
+    group = max(g for g in range(1, min(group_size, n) + 1) if n % g == 0)
+    grouped = features.reshape(n // group, group, c, h, w)
+    std = torch.sqrt(grouped.var(dim=1, unbiased=False) + 1e-8)  # (N/G, C, H, W)
+    statistic = std.mean(dim=(1, 2, 3))  # (N/G,)
+    channel = statistic.repeat_interleave(group).view(n, 1, 1, 1).expand(n, 1, h, w)
+    return torch.cat([features, channel], dim=1)
 
 
 def resize_square(images: torch.Tensor, size: int) -> torch.Tensor:

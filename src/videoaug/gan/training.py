@@ -84,6 +84,8 @@ class WGANConfig:
     # Exponential moving average of the generator's weights (Yazici et al., ICLR 2019): pools are
     # drawn from the average, which smooths the oscillation of short GAN runs; 0 = off.
     ema: float = 0.0
+    # Minibatch standard deviation in the critic (Karras et al. 2018), the group size; 0 = off.
+    minibatch_std: int = 0
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -94,6 +96,8 @@ class WGANConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         parse_policy(self.diffaugment)
+        if self.minibatch_std < 0:
+            raise ValueError(f"minibatch_std must be >= 0, got {self.minibatch_std}")
         if not 0.0 <= self.ema < 1.0:
             raise ValueError(f"ema must lie in [0, 1), got {self.ema}")
         if self.lr is None:
@@ -228,7 +232,8 @@ def build_state(config: WGANConfig, device: str | torch.device) -> WGANState:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed(config.seed, "wgan", "init"))
         generator = Generator(config.z_dim, config.image_size, config.base_channels)
-        critic = Critic(config.image_size, config.base_channels, norm=config.critic_norm)
+        critic = Critic(config.image_size, config.base_channels, norm=config.critic_norm,
+                        minibatch_std=config.minibatch_std)
     generator.to(device)
     critic.to(device)
     if config.loss == "wgan-gp":

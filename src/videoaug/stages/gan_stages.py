@@ -41,6 +41,7 @@ class GanParams:
     pool_size: int = 200
     diffaugment: str = ""
     ema: float = 0.0
+    minibatch_std: int = 0
     seed: int = 0
     device: str = "auto"
 
