@@ -44,7 +44,8 @@ def _write(tmp: Path, ds: str = "toy") -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             added = 0 if name == "ssdi" else 8
             path.write_text(
-                json.dumps({"metrics": {"top1": top1}, "counts": {"train_generated": added}})
+                json.dumps({"metrics": {"top1": top1},
+                            "counts": {"train_generated": added, "test_videos": 200}})
             )
             bench = tmp / "benchmarks" / ds / "train_temporal" / f"{name}_s{seed}.tsv"
             bench.parent.mkdir(parents=True, exist_ok=True)
@@ -108,6 +109,12 @@ def test_one_seed_shows_no_plus_minus_and_missing_is_not_zero(tmp_path):
     by_name = {r["result"]: r for r in table}
     assert by_name["tsp"]["status"] == MISSING and by_name["tsp"]["top1_mean"] == ""
     assert by_name["sps"]["top1_std"] == "" and by_name["sps"]["n_seeds"] == "1"
+    # test-set standard error of the mean top-1 (55 %) on 200 test videos
+    expected_se = 100 * (0.55 * 0.45 / 200) ** 0.5
+    assert rows["ssdi"].standard_error == pytest.approx(expected_se)
+    assert float(by_name["ssdi"]["top1_se"]) == pytest.approx(expected_se, abs=1e-4)
+    assert f"| {expected_se:.2f} |" in next(line for line in md.splitlines() if "| ssdi |" in line)
+    assert rows["tsp"].standard_error is None and by_name["tsp"]["top1_se"] == ""
 
 
 def test_benchmark_na_values_are_left_out(tmp_path):

@@ -7,9 +7,11 @@ from videoaug.config import load_config
 from videoaug.report.tavakolian2019 import report_result_paths, write_tables
 
 
-def _result(path, dataset, method, top1, backbone="tsn_resnet18", test_dataset=None):
+def _result(path, dataset, method, top1, backbone="tsn_resnet18", test_dataset=None, n_test=None):
     config = {"backbone": backbone} if backbone else {"weights": [1.0, 1.0]}
     data = {"dataset": dataset, "method": method, "metrics": {"top1": top1}, "config": config}
+    if n_test:
+        data["counts"] = {"test_videos": n_test}
     if test_dataset:
         data["test_dataset"] = test_dataset
     path.write_text(json.dumps(data))
@@ -24,7 +26,7 @@ def test_tables_show_paper_and_mean_std(tmp_path):
         _result(tmp_path / "d.json", "synth4", "avd_rgb_on_synth4shift", 0.25,
                 test_dataset="synth4shift"),
         _result(tmp_path / "e.json", "synth4", "avd_rgb", 0.40, backbone="tsn_alexnet"),
-        _result(tmp_path / "f.json", "synth4", "avd_di", 0.45),
+        _result(tmp_path / "f.json", "synth4", "avd_di", 0.45, n_test=200),
     ]
     write_tables(paths, tmp_path / "tables", ["synth4"], ["synth4:synth4shift"])
     t1 = (tmp_path / "tables" / "tavakolian2019_table1.md").read_text()
@@ -40,6 +42,8 @@ def test_tables_show_paper_and_mean_std(tmp_path):
     assert ours.split("|")[2].strip().startswith("60.00") and "25.00" in ours.split("|")[3]
     t4 = (tmp_path / "tables" / "tavakolian2019_table4.md").read_text()
     assert "45.00" in t4 and "I3D [3]" in t4
+    # the test-set standard error of 45 % on 200 videos: 100 * sqrt(.45 * .55 / 200) = 3.52
+    assert "45.00, SE 3.52" in t4
 
 
 def test_report_paths_cover_every_table():

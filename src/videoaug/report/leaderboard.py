@@ -27,15 +27,15 @@ from typing import Any
 
 from videoaug.provenance import read_json
 from videoaug.report.methods import Method, seed_result_path
-from videoaug.report.tables import markdown_table, mean_std
+from videoaug.report.tables import markdown_table, mean_std, test_videos, top1_standard_error
 
 MISSING = "missing"
 NONE = "–"
 
 CSV_COLUMNS = (
     "dataset", "family", "method", "result", "status", "n_seeds", "top1_mean", "top1_std",
-    "gain_pp", "paper_gain_pp", "paper_setting", "paper_gains", "extra_samples", "wall_s",
-    "peak_rss_mb",
+    "top1_se", "gain_pp", "paper_gain_pp", "paper_setting", "paper_gains", "extra_samples",
+    "wall_s", "peak_rss_mb",
 )  # fmt: skip
 
 
@@ -53,6 +53,15 @@ class Row:
     peak_rss_mb: float | None
     paper_gain: float | None  # the paper's gain in the setting named like the dataset, if any
     paper_setting: str | None
+    n_test: int | None = None  # test videos of the results (for the test-set standard error)
+
+    @property
+    def standard_error(self) -> float | None:
+        """Test-set standard error (points) of the mean top-1: what one test set can resolve."""
+        stats = self.stats
+        if stats is None or not self.n_test:
+            return None
+        return top1_standard_error(stats[0], self.n_test)
 
     @property
     def paper_gains(self) -> dict[str, float]:
@@ -173,6 +182,7 @@ def leaderboard_rows(
                 peak_rss_mb=max(rss) if rss else None,
                 paper_gain=paper_gain,
                 paper_setting=setting,
+                n_test=next((n for r in found.values() if (n := test_videos(r))), None),
             )
         )
     return rows
@@ -195,7 +205,8 @@ def format_top1(row: Row) -> str:
 
 def leaderboard_markdown(rows: Sequence[Row], ds: str, seeds: Sequence[int]) -> str:
     header = [
-        "Family", "Method", "Result", "Top-1 (%)", "Gain vs baseline (pp)", "Paper gain (pp)",
+        "Family", "Method", "Result", "Top-1 (%)", "SE (test set)", "Gain vs baseline (pp)",
+        "Paper gain (pp)",
         "Extra train samples", "Train wall (s)", "Peak RSS (MB)",
     ]  # fmt: skip
     body = []
@@ -203,20 +214,22 @@ def leaderboard_markdown(rows: Sequence[Row], ds: str, seeds: Sequence[int]) -> 
         paper = r.paper_text()
         if r.missing:
             body.append([r.method.family, r.method.name, r.method.result, MISSING, MISSING,
-                         paper, MISSING, MISSING, MISSING])  # fmt: skip
+                         MISSING, paper, MISSING, MISSING, MISSING])  # fmt: skip
             continue
         gain = "baseline" if r.method.result == r.method.baseline else _num(r.gain, sign=True)
         body.append([
-            r.method.family, r.method.name, r.method.result, format_top1(r), gain, paper,
+            r.method.family, r.method.name, r.method.result, format_top1(r),
+            _num(r.standard_error), gain, paper,
             _num(r.extra_samples, 0), _num(r.wall_s, 1), _num(r.peak_rss_mb, 0),
         ])  # fmt: skip
     intro = (
         f"# Leaderboard: {ds}\n\n"
         f"Top-1 over classifier seeds {', '.join(map(str, seeds))} "
-        "(mean ± sample std, n = seeds found; one seed: the mean alone). Gain: mean top-1 minus "
-        "the family's own no-augmentation baseline, in percentage points. Paper gain: the same "
-        "difference as the paper reports it, in the paper's setting (in brackets; every "
-        "setting when none is this dataset). Cost: mean "
+        "(mean ± sample std, n = seeds found; one seed: the mean alone); SE: the standard error "
+        "that mean has from the finite test set alone, 100·sqrt(p(1−p)/n_test). Gain: mean "
+        "top-1 minus the family's own no-augmentation baseline, in percentage points. Paper "
+        "gain: the same difference as the paper reports it, in the paper's setting (in "
+        "brackets; every setting when none is this dataset). Cost: mean "
         "wall seconds and largest peak RSS of the seed runs (Snakemake benchmark files).\n\n"
     )
     return intro + markdown_table(header, body)
@@ -234,6 +247,7 @@ def leaderboard_csv(rows: Sequence[Row]) -> str:
             MISSING if r.missing else "ok", n,
             "" if mean is None else f"{mean:.4f}",
             "" if std is None or n < 2 else f"{std:.4f}",
+            "" if r.standard_error is None else f"{r.standard_error:.4f}",
             "" if r.gain is None else f"{r.gain:.4f}",
             "" if r.paper_gain is None else f"{r.paper_gain:.2f}",
             r.paper_setting or "",
@@ -261,7 +275,8 @@ def leaderboard_html(rows: Sequence[Row], ds: str, seeds: Sequence[int]) -> str:
     intro = md[2]
     table = [line.strip("|").split(" | ") for line in md[4:] if line.startswith("|")]
     header, body = [c.strip() for c in table[0]], table[2:]
-    cols = ["family", "method", "result", "top1", "gain", "paper_gain", "extra", "wall_s", "rss"]
+    cols = ["family", "method", "result", "top1", "se", "gain", "paper_gain", "extra", "wall_s",
+            "rss"]
     out = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>Leaderboard: {escape(ds)}</title><style>{HTML_STYLE}</style></head><body>",

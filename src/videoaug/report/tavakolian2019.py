@@ -24,7 +24,9 @@ from videoaug.report.tables import (
     load_result,
     markdown_table,
     mean_std,
+    test_videos,
     top1_percent,
+    top1_standard_error,
 )
 
 TABLE1_STREAMS = ("frames_rgb", "frames_flow", "rgb", "flow")
@@ -67,21 +69,28 @@ def result_key(result: Mapping) -> Key:
             str(result.get("test_dataset") or result["dataset"]))
 
 
-def collect(paths: Iterable[str | Path]) -> dict[Key, list[float]]:
-    """Top-1 (%) per key over every readable result of ``paths``."""
-    groups: dict[Key, list[float]] = defaultdict(list)
+def collect(paths: Iterable[str | Path]) -> dict[Key, list[tuple[float, int | None]]]:
+    """Top-1 (%) and the number of test videos per key over every readable result of ``paths``."""
+    groups: dict[Key, list[tuple[float, int | None]]] = defaultdict(list)
     for path in paths:
         result = load_result(path)
         if result is None or not str(result.get("method", "")).startswith("avd_"):
             continue
-        groups[result_key(result)].append(top1_percent(result))
+        groups[result_key(result)].append((top1_percent(result), test_videos(result)))
     return groups
 
 
-def _cell(groups: Mapping[Key, list[float]], ds: str, method: str, backbone: str | None,
-          test: str | None = None) -> str:
-    values = groups.get((ds, method, backbone, test or ds))
-    return fmt_mean_std(mean_std(values) if values else None)
+def _cell(groups: Mapping[Key, list[tuple[float, int | None]]], ds: str, method: str,
+          backbone: str | None, test: str | None = None) -> str:
+    """``"61.67 ± 3.82 (n=3), SE 3.44"``: mean ± std over seeds, then the test-set standard error
+    of that mean top-1 (issue 12: every table says how much one test set can tell)."""
+    runs = groups.get((ds, method, backbone, test or ds))
+    if not runs:
+        return fmt_mean_std(None)
+    stats = mean_std([top1 for top1, _ in runs])
+    n_test = next((n for _, n in runs if n), None)
+    text = fmt_mean_std(stats)
+    return text if not n_test else f"{text}, SE {top1_standard_error(stats[0], n_test):.2f}"
 
 
 def _fusion_backbone(method: str, default: str) -> str | None:
