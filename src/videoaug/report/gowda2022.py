@@ -273,23 +273,25 @@ def table5(paper: Mapping, params: Mapping, root: str) -> str:
         header = ["augmentation", "paper UCF101 (scratch)", "paper HMDB51 (scratch)", "ours",
                   "augmented samples", f"ours top-1 {ds}"]
         out.append(f"## {ds}\n\n" + markdown_table(header, rows))
-    out.append("## The paper's full table\n\n" + _full_paper_table(spec, ("dataset", "pretraining")))
+    out.append("## The paper's full table\n\n"
+               + _full_paper_table(spec, ("dataset", "pretraining")))
     return "\n".join(out)
 
 
 NOTES = {
-    1: "Ours: every row trains the same classifier recipe on the real clips plus the same number of "
-       "augmented samples (`l2a.budget`); S is the pair search space the row's pairs come from "
-       "(its Selector scores all of it; Selector-less rows draw uniformly from it). Compositing off: "
-       "MixUp of the pair's raw videos (one λ ~ Beta(a, a) per pair); Matching off: any two "
-       "training videos (README \"Ablations and paper tables\").",
+    1: "Ours: every row trains the same classifier recipe on the real clips plus the same "
+       "number of augmented samples (`l2a.budget`); S is the pair search space the row's pairs "
+       "come from (its Selector scores all of it; Selector-less rows draw uniformly from it). "
+       "Compositing off: MixUp of the pair's raw videos (one λ ~ Beta(a, a) per pair); "
+       "Matching off: any two training videos (README \"Ablations and paper tables\").",
     2: "Ours: each variant has its own Selector, trained with the variant's composites in its "
        "REINFORCE loop; same budget as the full method.",
     3: "Ours: the semi-supervised runs (label fraction p of the training set, the rest "
-       "pseudo-labelled); paper columns: UCF101 where it has that p, else HMDB51, else Kinetics-100.",
-    4: "Ours: prototype classifier on the trained backbone's features, N-way n-shot episodes over "
-       "the novel classes; cells: mean episode accuracy over seeds and the mean 95 % half-width of "
-       "the episodes.",
+       "pseudo-labelled); paper columns: UCF101 where it has that p, else HMDB51, else "
+       "Kinetics-100.",
+    4: "Ours: prototype classifier on the trained backbone's features, N-way n-shot episodes "
+       "over the novel classes; cells: mean episode accuracy over seeds and the mean 95 % "
+       "half-width of the episodes.",
     5: "Ours: fully supervised on all training videos, the L2A classifier recipe (a CPU-scale "
        "SlowFast, random init; the paper uses R(2+1)D from scratch for these rows).",
 }

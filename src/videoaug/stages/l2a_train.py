@@ -101,7 +101,8 @@ def choose_pairs(method: str, manifest: dict, pairs_path: str | Path | None, bud
     if abl is not None and abl.selector:
         return read_top_pairs(pairs_path, budget)
     # Selector-less rows with one search space draw the same pairs (they differ by the transform)
-    stream = method if abl is None else f"l2a_random{'' if abl.pairing == 'matched' else '_nomatch'}"
+    stream = method if abl is None else \
+        ("l2a_random" if abl.pairing == "matched" else "l2a_random_nomatch")
     rng = np.random.default_rng(derive_seed(seed, "l2a-pairs", stream))
     space = pair_space(method, manifest, pairs_path)
     if not space:
