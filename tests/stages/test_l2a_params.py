@@ -26,6 +26,7 @@ def test_train_params_merge_l2a_classifier_over_tda():
     p = l2a_train_params(config, "synth4", "l2a", seed=2)
     assert p["classifier"]["clip_len"] == config["l2a"]["classifier"]["clip_len"]
     assert p["classifier"]["train"]["weight_decay"] == 0.001
-    assert p["classifier"]["train"]["epochs"] == config["tda"]["train"]["epochs"]  # kept
+    assert p["classifier"]["train"]["batch_size"] == config["tda"]["train"]["batch_size"]  # kept
+    assert p["classifier"]["train"]["epochs"] == config["l2a"]["classifier"]["train"]["epochs"]
     assert p["classifier"]["seed"] == 2 and p["classifier"]["policy"] == "none"
     assert p["budget"] == config["l2a"]["budget"] and p["method"] == "l2a"

@@ -140,17 +140,21 @@ def l2a_background_shards(ds):
 # Learn2Augment part 2 (workflow/rules/l2a.smk, train_l2a): inputs and extra arguments of a
 # classifier run; method l2a needs the masks, backgrounds and scored pairs, l2a_none only the frames.
 def l2a_train_inputs(w):
+    from videoaug.stages import l2a_ablation  # Tables 1/2 rows: own pairs.h5, MixUp rows no masks
+
     inputs = {"manifest": f"{CACHE}/{w.ds}/manifest.json", "frames": frames_shards(w.ds)}
-    if w.method != "l2a_none":
+    if w.method != "l2a_none" and l2a_ablation.uses_masks(w.method):
         inputs.update(masks=l2a_masks_shards(w.ds), backgrounds=l2a_background_shards(w.ds))
     if w.method in ("l2a", "l2a_random"):
         inputs["pairs"] = f"{CACHE}/{w.ds}/l2a/pairs.h5"
+    elif l2a_ablation.pairs_store(w.method):
+        inputs["pairs"] = f"{CACHE}/{w.ds}/{l2a_ablation.pairs_store(w.method)}"
     return inputs
 
 
 def l2a_train_args(input):
-    if "masks" not in input.keys():
-        return ""
-    masks, backgrounds = quoted(input.masks), quoted(input.backgrounds)
     pairs = f" --pairs {shlex.quote(input.pairs)}" if "pairs" in input.keys() else ""
+    if "masks" not in input.keys():
+        return pairs
+    masks, backgrounds = quoted(input.masks), quoted(input.backgrounds)
     return f" --masks {masks} --backgrounds {backgrounds}{pairs}"

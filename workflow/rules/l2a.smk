@@ -6,6 +6,12 @@
 ENV_TEXT = "../../envs/text.yaml"
 ENV_SEGMENT = "../../envs/segment.yaml"
 
+from videoaug.stages import l2a_ablation
+from videoaug.report import gowda2022 as gowda_report
+
+# train_l2a's methods: the supervised runs and the Tables 1/2 ablations (videoaug.stages.l2a_ablation)
+L2A_TRAIN_METHODS = "|".join(("l2a", "l2a_none", "l2a_random", "l2a_actorcut", *l2a_ablation.NEW_METHODS))
+
 
 rule segment:
     input:
@@ -250,7 +256,7 @@ rule train_l2a:
     benchmark:
         "benchmarks/{ds}/train_l2a/{method}.tsv"
     wildcard_constraints:
-        method="l2a|l2a_none|l2a_random|l2a_actorcut",
+        method=L2A_TRAIN_METHODS,
     conda:
         ENV_CORE
     threads: res("train_tda", "threads")
@@ -275,5 +281,65 @@ use rule train_l2a as train_l2a_seed with:
     benchmark:
         "benchmarks/{ds}/train_l2a/{method}_s{seed}.tsv"
     wildcard_constraints:
-        method="l2a|l2a_none|l2a_random|l2a_actorcut",
+        method=L2A_TRAIN_METHODS,
         seed=r"\d+",
+
+
+# Learn2Augment ablations (Tables 1 and 2; src/videoaug/stages/l2a_ablation.py): a Selector of its own
+# for every ablation row that keeps the Selector (trained with the row's pairing and transform in its
+# REINFORCE loop) and its scored search space, under cache/{ds}/l2a/ablate/{abl}/. The classifier
+# runs are train_l2a/train_l2a_seed with the methods of l2a_ablation (same l2a.budget in every row).
+use rule train_selector as train_selector_ablation with:
+    output:
+        model=f"{CACHE}/{{ds}}/l2a/ablate/{{abl}}/selector.pt",
+        log_json=f"{CACHE}/{{ds}}/l2a/ablate/{{abl}}/selector_log.json",
+    params:
+        p=lambda w: as_json(l2a_ablation.selector_params(config, w.ds, w.abl)),
+    log:
+        "logs/{ds}/train_selector/{abl}.log",
+    benchmark:
+        "benchmarks/{ds}/train_selector/{abl}.tsv"
+    wildcard_constraints:
+        abl="|".join(l2a_ablation.SELECTOR_KEYS),
+
+
+use rule score_pairs as score_pairs_ablation with:
+    input:
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        features=f"{CACHE}/{{ds}}/l2a/features.h5",
+        matches=f"{CACHE}/{{ds}}/matches.json",
+        selector=f"{CACHE}/{{ds}}/l2a/ablate/{{abl}}/selector.pt",
+    output:
+        f"{CACHE}/{{ds}}/l2a/ablate/{{abl}}/pairs.h5",
+    params:
+        p=lambda w: as_json(l2a_ablation.selector_params(config, w.ds, w.abl)),
+    log:
+        "logs/{ds}/score_pairs/{abl}.log",
+    wildcard_constraints:
+        abl="|".join(l2a_ablation.SELECTOR_KEYS),
+
+
+# Gowda et al. 2022 Tables 1-5, the paper's numbers beside ours (src/videoaug/report/gowda2022.py):
+# mean +- std over report.seeds of results/seeds/ (Tables 1, 2, 5: report.datasets; Table 3: the
+# semi-supervised runs at l2a.semi.fractions; Table 4: the few-shot runs on l2a.fewshot.dataset).
+rule gowda2022_table:
+    input:
+        lambda w: gowda_report.table_inputs(config, int(w.n)),
+    output:
+        report("results/tables/gowda2022_table{n}.md", caption="../report/gowda2022.rst", category="L2A"),
+    params:
+        p=lambda w: as_json(gowda_report.table_params(config, int(w.n))),
+    log:
+        "logs/report/gowda2022_table{n}.log",
+    wildcard_constraints:
+        n="[1-5]",
+    conda:
+        ENV_CORE
+    threads: 1
+    resources:
+        mem_mb=res("report", "mem_mb"),
+        runtime=res("report", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli --log {log:q} gowda2022-table --table {wildcards.n} --params {params.p:q}"
+        " --out {output:q}"

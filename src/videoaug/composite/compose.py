@@ -18,7 +18,15 @@ it is longer. The foreground is never cut, so its action stays whole.
 
 Table 2 variants (:class:`Variant`): ``background="raw"`` uses the other video's frames without
 inpainting (its own actor stays in the picture), ``mask="boxes"`` pastes the union of the instance
-boxes instead of the masks, ``mask="people"`` pastes only the person instances.
+boxes instead of the masks, ``mask="people"`` pastes only the person instances and
+``mask="people_boxes"`` the boxes of the person instances (all three removed: "L2A w/o All").
+
+Table 1's "Video Compositing" off (``blend="mixup"``): the paper compares compositing with "a
+simpler transformation" without naming it in the table; we take MixUp over the whole clip (Zhang
+et al. 2018, one of the paper's Table 3 baselines): no mask, no inpainting,
+``V = λ·V_f + (1 − λ)·V_b`` with ``λ ~ Beta(a, a)`` drawn once per pair (seeded by the two video
+ids, so a pair is one fixed augmented sample, like a composite) and the label mixed with the same
+``λ``.
 """
 
 from __future__ import annotations
@@ -28,16 +36,24 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-MASK_KINDS = ("union", "people", "boxes")
+from videoaug.composite.segment import boxes_to_mask, components
+from videoaug.seeding import numpy_rng
+
+MASK_KINDS = ("union", "people", "boxes", "people_boxes")
 BACKGROUND_KINDS = ("inpainted", "raw")
+BLEND_KINDS = ("composite", "mixup")
 
 
 @dataclass(frozen=True)
 class Variant:
-    """Which mask and which background a composite uses (paper Table 2 ablations)."""
+    """Which mask and which background a composite uses (paper Table 2 ablations), and whether
+    the pair is composited at all (``blend="mixup"``: Table 1 without Video Compositing; mask and
+    background are then unused and ``mixup_alpha`` is MixUp's Beta parameter)."""
 
     mask: str = "union"
     background: str = "inpainted"
+    blend: str = "composite"
+    mixup_alpha: float = 1.0
 
     def __post_init__(self) -> None:
         if self.mask not in MASK_KINDS:
@@ -45,6 +61,10 @@ class Variant:
         if self.background not in BACKGROUND_KINDS:
             raise ValueError(
                 f"background variant {self.background!r}: choose one of {BACKGROUND_KINDS}")
+        if self.blend not in BLEND_KINDS:
+            raise ValueError(f"blend {self.blend!r}: choose one of {BLEND_KINDS}")
+        if self.mixup_alpha <= 0:
+            raise ValueError(f"mixup_alpha must be > 0, got {self.mixup_alpha}")
 
 
 def composite(fg_frames: np.ndarray, bg_frames: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -159,15 +179,54 @@ def composite_clip(
                      fg_label, bg_label)
 
 
+def mask_boxes(mask: np.ndarray) -> np.ndarray:
+    """``bool (T, H, W)``: per frame, the union of the bounding boxes of the mask's connected
+    components (8-connected) — boxes instead of segments for a mask kind the store keeps only as
+    masks (``people_boxes``)."""
+    mask = np.asarray(mask, dtype=bool)
+    out = np.zeros_like(mask)
+    for t, frame in enumerate(mask):
+        if frame.any():
+            out[t] = boxes_to_mask(components(frame).boxes, *frame.shape)
+    return out
+
+
+def mixup_lambda(fg_id: str, bg_id: str, alpha: float = 1.0) -> float:
+    """MixUp's ``λ ~ Beta(alpha, alpha)`` of the pair ``(fg_id, bg_id)``: one fixed draw per
+    ordered pair (seeded by the ids), so the same pair always gives the same sample."""
+    return float(numpy_rng(0, "l2a-mixup", fg_id, bg_id).beta(alpha, alpha))
+
+
+def mixup_clip(fg_frames: np.ndarray, bg_frames: np.ndarray, fg_label: int, bg_label: int,
+               num_classes: int, lam: float) -> Composite:
+    """Table 1 without Video Compositing: ``rint(λ·V_f + (1 − λ)·V_b)`` of the whole frames (no
+    mask), the background brought to the foreground's shape by :func:`match_background`; the
+    label ``λ·y_f + (1 − λ)·y_b``. ``gamma`` is ``λ`` (the foreground's share of every pixel)."""
+    if not 0.0 <= lam <= 1.0:
+        raise ValueError(f"mixup lambda must lie in [0, 1], got {lam}")
+    bg = match_background(bg_frames, len(fg_frames), fg_frames.shape[1:3])
+    frames = np.rint(lam * fg_frames.astype(np.float32)
+                     + (1.0 - lam) * bg.astype(np.float32)).astype(np.uint8)
+    return Composite(frames, float(lam), float(lam),
+                     soft_label(fg_label, bg_label, lam, num_classes), fg_label, bg_label)
+
+
 def composite_pair(stores, fg_id: str, bg_id: str, variant: Variant = Variant(),
                    alpha: float = 4.0) -> Composite:
     """Composite of the cached videos ``fg_id`` (foreground) and ``bg_id`` (background).
 
     ``stores`` is a :class:`videoaug.composite.stores.L2AStores` (frames, masks and backgrounds
-    of a dataset). ``variant`` picks the mask kind and raw or inpainted background (Table 2).
+    of a dataset). ``variant`` picks the mask kind and raw or inpainted background (Table 2), or
+    MixUp of the raw frames instead of compositing (``blend="mixup"``, Table 1).
     """
     fg = stores.frames(fg_id)
-    mask = stores.mask(fg_id, variant.mask)
+    if variant.blend == "mixup":
+        return mixup_clip(fg, stores.frames(bg_id), stores.label(fg_id), stores.label(bg_id),
+                          stores.num_classes, mixup_lambda(fg_id, bg_id, variant.mixup_alpha))
+    if variant.mask == "people_boxes":
+        mask = mask_boxes(stores.mask(fg_id, "people"))
+    else:
+        mask = stores.mask(fg_id, variant.mask)
     bg = stores.background(bg_id) if variant.background == "inpainted" else stores.frames(bg_id)
     return composite_clip(fg, mask, bg, stores.label(fg_id), stores.label(bg_id),
                           stores.num_classes, alpha)

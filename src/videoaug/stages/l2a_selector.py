@@ -57,6 +57,7 @@ CLIP_INPUTS = InputSpec(kind="clip")
 FEATURES_SCHEMA = "videoaug.l2a.features/1"
 PAIRS_SCHEMA = "videoaug.l2a.pairs/1"
 SELECTOR_FORMAT = "videoaug.l2a.selector/1"
+PAIRINGS = ("matched", "any")
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,11 @@ class SelectorParams:
     alpha: float = 4.0
     mask: str = "union"
     background: str = "inpainted"
+    # Table 1/2 ablations (videoaug.stages.l2a_ablation): "matched" | "any" pairs, "composite" |
+    # "mixup" transform; left out of resume_key() at their defaults (stores stay as they were)
+    pairing: str = "matched"
+    blend: str = "composite"
+    mixup_alpha: float = 1.0
     seed: int = 0
     threads: int = 1
     train: dict = field(default_factory=dict)
@@ -96,6 +102,13 @@ class SelectorParams:
         if not 0.0 < self.val_fraction < 1.0:
             raise ValueError(f"l2a.selector.val_fraction must be in (0, 1), got "
                              f"{self.val_fraction}")
+        if self.pairing not in PAIRINGS:
+            raise ValueError(f"selector pairing {self.pairing!r}: choose one of {PAIRINGS}")
+        self.variant()  # checks mask, background, blend and mixup_alpha
+
+    def variant(self) -> Variant:
+        """How the Selector's kept pairs are turned into clips (compositing or its ablations)."""
+        return Variant(self.mask, self.background, self.blend, self.mixup_alpha)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> SelectorParams:
@@ -110,6 +123,11 @@ class SelectorParams:
         data = asdict(self)
         for key in ("steps", "checkpoint_every", "threads", "budget"):
             data.pop(key)
+        for key, default in (("pairing", "matched"), ("blend", "composite")):
+            if data[key] == default:
+                data.pop(key)
+        if self.blend != "mixup":
+            data.pop("mixup_alpha")
         data["hidden"] = list(self.hidden)
         return data
 
@@ -195,11 +213,16 @@ def build_pool(manifest: dict, features_path: str | Path, matches: dict,
     return Pool(ids, labels, feats, pool, val_arr, matched, len(classes))
 
 
-def sample_pairs(pool: Pool, n: int, rng: np.random.Generator) -> np.ndarray:
+def sample_pairs(pool: Pool, n: int, rng: np.random.Generator,
+                 pairing: str = "matched") -> np.ndarray:
     """``(n, 2)`` indices ``(V1, V2)``: ``V1`` uniform over the pool, ``V2`` uniform over the
-    pool's videos of ``V1``'s matched class."""
+    pool's videos of ``V1``'s matched class (``pairing="any"``, Table 1 without Semantic
+    Matching: over the pool's other videos)."""
     by_class = {c: pool.pool[pool.labels[pool.pool] == c] for c in range(pool.num_classes)}
     first = rng.choice(pool.pool, size=n)
+    if pairing == "any":
+        second = np.array([rng.choice(pool.pool[pool.pool != v]) for v in first])
+        return np.stack([first, second], axis=1).astype(np.int64)
     second = np.array([rng.choice(by_class[int(pool.matched[pool.labels[v]])]) for v in first])
     return np.stack([first, second], axis=1).astype(np.int64)
 
@@ -273,7 +296,7 @@ def train_selector_stage(manifest_path: str | Path, frames: Sequence[str | Path]
     manifest = read_json(manifest_path)
     pool = build_pool(manifest, features_path, read_json(matches_path), params)
     stores = L2AStores(frames, masks, backgrounds, num_classes=pool.num_classes)
-    variant = Variant(mask=params.mask, background=params.background)
+    variant = params.variant()
     val = _ClipList(
         torch.from_numpy(np.stack([uniform_clip(stores.frames(pool.ids[i]), params.clip_len,
                                                 params.size) for i in pool.val])),
@@ -305,7 +328,7 @@ def train_selector_stage(manifest_path: str | Path, frames: Sequence[str | Path]
             run.losses = []
         rng = numpy_rng(params.seed, "l2a-selector-step", t)
         generator = torch_generator(params.seed, "l2a-selector-step", t)
-        batch = pair_batch(pool, sample_pairs(pool, params.batch_pairs, rng))
+        batch = pair_batch(pool, sample_pairs(pool, params.batch_pairs, rng, params.pairing))
         trainer = run.trainer
 
         def validate(actions: torch.Tensor, batch: PairBatch = batch,
@@ -365,6 +388,14 @@ def search_space(labels: np.ndarray, members: np.ndarray, matched: np.ndarray) -
     return np.array(rows, dtype=np.int64).reshape(-1, 2)
 
 
+def all_pairs(members: np.ndarray) -> np.ndarray:
+    """Every ordered ``(V1, V2)`` of two different ``members`` (no Semantic Matching):
+    ``(N·(N − 1), 2)`` int64 in ``(V1, V2)`` order."""
+    members = np.asarray(members, dtype=np.int64)
+    rows = [(a, b) for a in members for b in members if a != b]
+    return np.array(rows, dtype=np.int64).reshape(-1, 2)
+
+
 def score_pairs_stage(manifest_path: str | Path, features_path: str | Path,
                       matches_path: str | Path, selector_path: str | Path,
                       params: SelectorParams, out: str | Path) -> dict[str, Any]:
@@ -378,7 +409,7 @@ def score_pairs_stage(manifest_path: str | Path, features_path: str | Path,
     matched = np.array([classes.index(matches["matches"][c]) for c in classes], dtype=np.int64)
     splits = load_manifest_splits(manifest)
     train = np.array([i for i, v in enumerate(ids) if splits.get(v) == "train"], dtype=np.int64)
-    pairs = search_space(labels, train, matched)
+    pairs = all_pairs(train) if params.pairing == "any" else search_space(labels, train, matched)
     selector = load_selector(selector_path)
     f, y = torch.from_numpy(feats), torch.from_numpy(labels)
     scores = []

@@ -31,9 +31,11 @@ from torch.utils.data import Dataset
 
 from videoaug.composite.compose import Variant, composite_pair
 from videoaug.composite.stores import L2AStores
+from videoaug.io.store import open_store
 from videoaug.provenance import read_json, result_record, write_json
 from videoaug.seeding import derive_seed
-from videoaug.stages.l2a_selector import read_top_pairs
+from videoaug.stages.l2a_ablation import ABLATIONS, pairs_store
+from videoaug.stages.l2a_selector import PAIRS_SCHEMA, read_top_pairs
 from videoaug.stages.tda import (
     CLIP_INPUTS,
     TdaParams,
@@ -54,6 +56,37 @@ baseline — random pairs of any two different classes, the foreground's instanc
 the other video's raw frames (no masks, no inpainting, no matching)."""
 NEEDS_PAIRS = ("l2a", "l2a_random")
 VARIANTS = {"l2a": None, "l2a_random": None, "l2a_actorcut": Variant("boxes", "raw")}
+# Tables 1 and 2 (videoaug.stages.l2a_ablation): l2a_nocomp, l2a_random_nomatch, l2a_noseg, ...
+METHODS += tuple(m for m in ABLATIONS if m not in METHODS)
+NEEDS_PAIRS += tuple(m for m in ABLATIONS if pairs_store(m) and m not in NEEDS_PAIRS)
+
+
+def pair_space(method: str, manifest: dict, pairs_path: str | Path | None) -> list[tuple]:
+    """The search space a Selector-less method draws from, sorted (so the draw does not depend
+    on scores): the scored space of ``pairs.h5`` (matched pairs), every ordered pair of two
+    different training videos (ablations without Semantic Matching), or of two videos of
+    different classes (``l2a_actorcut``)."""
+    abl = ABLATIONS.get(method)
+    if abl is not None and abl.pairing == "matched":
+        return sorted((a, b) for a, b, _ in read_top_pairs(pairs_path, 2 ** 62))
+    train = [(str(v["id"]), int(v["label"])) for v in manifest["videos"] if v["split"] == "train"]
+    if abl is not None:
+        return sorted((a, b) for a, _ in train for b, _ in train if a != b)
+    return sorted((a, b) for a, la in train for b, lb in train if la != lb)
+
+
+def search_space_size(method: str, manifest: dict, pairs_path: str | Path | None) -> dict:
+    """``search_space`` (S, paper Table 1's #Videos) a method's pairs come from and, for a
+    Selector's ``pairs.h5``, ``selector_keeps``: pairs with ω ≥ 0.5 (kept more often than not
+    by its Bernoulli policy)."""
+    if method == "l2a_none":
+        return {"search_space": 0}
+    abl = ABLATIONS.get(method)
+    if abl is not None and abl.selector:
+        with open_store(pairs_path, PAIRS_SCHEMA) as handle:
+            return {"search_space": int(handle.attrs["search_space"]),
+                    "selector_keeps": int((handle["omega"][()] >= 0.5).sum())}
+    return {"search_space": len(pair_space(method, manifest, pairs_path))}
 
 
 def choose_pairs(method: str, manifest: dict, pairs_path: str | Path | None, budget: int,
@@ -64,15 +97,14 @@ def choose_pairs(method: str, manifest: dict, pairs_path: str | Path | None, bud
     does not depend on the scores); ``l2a_actorcut`` from every ordered pair of training videos
     of different classes. Draws are without replacement, seeded by ``seed``.
     """
-    if method == "l2a":
+    abl = ABLATIONS.get(method)
+    if abl is not None and abl.selector:
         return read_top_pairs(pairs_path, budget)
-    rng = np.random.default_rng(derive_seed(seed, "l2a-pairs", method))
-    if method == "l2a_random":
-        space = sorted((a, b) for a, b, _ in read_top_pairs(pairs_path, 2 ** 62))
-    else:
-        train = [(str(v["id"]), int(v["label"])) for v in manifest["videos"]
-                 if v["split"] == "train"]
-        space = sorted((a, b) for a, la in train for b, lb in train if la != lb)
+    # Selector-less rows with one search space draw the same pairs (they differ by the transform)
+    stream = method if abl is None else \
+        ("l2a_random" if abl.pairing == "matched" else "l2a_random_nomatch")
+    rng = np.random.default_rng(derive_seed(seed, "l2a-pairs", stream))
+    space = pair_space(method, manifest, pairs_path)
     if not space:
         raise ValueError(f"{method}: no candidate pairs in {manifest['dataset']!r}")
     picks = np.sort(rng.choice(len(space), size=min(budget, len(space)), replace=False))
@@ -167,8 +199,11 @@ def train_l2a(manifest_path: str | Path, frames: Sequence[str | Path],
     top: list[tuple[str, str, float]] = []
     if method != "l2a_none":
         top = choose_pairs(method, manifest, pairs_path, int(params["budget"]), seed)
-        variant = VARIANTS[method] or Variant(params.get("mask", "union"),
-                                              params.get("background", "inpainted"))
+        if method in ABLATIONS and method not in VARIANTS:
+            variant = ABLATIONS[method].variant(float(params.get("mixup_alpha", 1.0)))
+        else:
+            variant = VARIANTS[method] or Variant(params.get("mask", "union"),
+                                                  params.get("background", "inpainted"))
         parts.append(CompositeClips(
             [(a, b) for a, b, _ in top], frames, masks, backgrounds, len(classes),
             cparams.clip_len, cparams.stride, cparams.train_transform(), variant,
@@ -188,7 +223,9 @@ def train_l2a(manifest_path: str | Path, frames: Sequence[str | Path],
         dataset=manifest["dataset"], method=method, metrics=metrics, history=history,
         counts={"train_real": len(real), "train_generated": len(train) - len(real),
                 "test_videos": len(test), "test_clips_per_video": cparams.num_test_clips,
-                "classes": len(classes)},
+                "classes": len(classes),
+                **search_space_size(method, manifest, pairs_path if method in NEEDS_PAIRS
+                                    else None)},
         config={**params, "classifier": asdict(cparams)},
         inputs=[manifest_path, *frames,
                 *([*masks, *backgrounds] if method != "l2a_none" else []),
@@ -198,6 +235,7 @@ def train_l2a(manifest_path: str | Path, frames: Sequence[str | Path],
         model={"backbone": cparams.backbone,
                "parameters": int(sum(p.numel() for p in trainer.model.parameters()))},
         device=str(trainer.device),
+        **({"ablation": ABLATIONS[method].switches()} if method in ABLATIONS else {}),
     )
     write_json(out, result)
     log.info("%s %s: top-1 %.4f (%.0f s)", manifest["dataset"], method, metrics["top1"],

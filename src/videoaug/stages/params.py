@@ -166,8 +166,13 @@ def l2a_train_params(config: dict, dataset: str, method: str, seed: int | None =
     overrides = dict(l2a["classifier"])
     train = {**classifier["train"], **overrides.pop("train", {})}
     classifier.update(overrides, train=train)
-    return {"method": method, "classifier": classifier, "budget": int(l2a["budget"]),
-            "alpha": float(l2a["alpha"]), "mask": "union", "background": "inpainted"}
+    params = {"method": method, "classifier": classifier, "budget": int(l2a["budget"]),
+              "alpha": float(l2a["alpha"]), "mask": "union", "background": "inpainted"}
+    from videoaug.stages.l2a_ablation import ablation  # Tables 1/2 rows without compositing
+
+    if (row := ablation(method)) is not None and row.blend == "mixup":
+        params["mixup_alpha"] = float(l2a["ablation"]["mixup_alpha"])
+    return params
 # ------------------------------------------------------------------------------ AVD family
 def flow_params(config: dict, dataset: str) -> dict:
     """Optical flow of one frames shard (``cache/{ds}/flow/{shard}.h5``): only the chosen
