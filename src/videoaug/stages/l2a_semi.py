@@ -176,7 +176,7 @@ def teacher_stage(manifest_path: str | Path, frames: Sequence[str | Path],
         probs, true, ids = view_probs(trainer.model, views, cparams.eval_batch_size,
                                       device=trainer.device, inputs=trainer.inputs)
         accepted, label, confidence = accept_pseudo_labels(probs, float(params["threshold"]))
-        rows = [{"id": str(v), "label": int(y), "confidence": round(float(c), 6),
+        rows = [{"id": str(v), "label": int(y), "confidence": float(c),
                  "accepted": bool(a)}
                 for v, y, c, a in zip(ids, label, confidence, accepted, strict=True)]
         rows.sort(key=lambda r: r["id"])
