@@ -154,3 +154,14 @@ def l2a_train_args(input):
     masks, backgrounds = quoted(input.masks), quoted(input.backgrounds)
     pairs = f" --pairs {shlex.quote(input.pairs)}" if "pairs" in input.keys() else ""
     return f" --masks {masks} --backgrounds {backgrounds}{pairs}"
+
+
+# Learn2Augment semi-supervised (workflow/rules/l2a.smk, train_semi): a student needs the teacher's
+# pseudo-labels; method l2a also the masks, backgrounds and the pairs of the Selector retrained on its pool.
+def l2a_semi_student_inputs(w):
+    inputs = {"manifest": f"{CACHE}/{w.ds}/manifest.json", "frames": frames_shards(w.ds),
+              "pseudo": f"{CACHE}/{w.ds}/l2a/semi{w.p}/s{w.seed}/pseudo.json"}
+    if w.method == "l2a":
+        inputs.update(masks=l2a_masks_shards(w.ds), backgrounds=l2a_background_shards(w.ds),
+                      pairs=f"{CACHE}/{w.ds}/l2a/semi{w.p}/s{w.seed}/pairs.h5")
+    return inputs

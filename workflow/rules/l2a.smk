@@ -287,15 +287,6 @@ use rule train_l2a as train_l2a_seed with:
 SEMI_DIR = f"{CACHE}/{{ds}}/l2a/semi{{p}}/s{{seed}}"
 
 
-def l2a_semi_student_inputs(w):
-    inputs = {"manifest": f"{CACHE}/{w.ds}/manifest.json", "frames": frames_shards(w.ds),
-              "pseudo": f"{CACHE}/{w.ds}/l2a/semi{w.p}/s{w.seed}/pseudo.json"}
-    if w.method == "l2a":
-        inputs.update(masks=l2a_masks_shards(w.ds), backgrounds=l2a_background_shards(w.ds),
-                      pairs=f"{CACHE}/{w.ds}/l2a/semi{w.p}/s{w.seed}/pairs.h5")
-    return inputs
-
-
 rule semi_teacher:
     input:
         manifest=f"{CACHE}/{{ds}}/manifest.json",
