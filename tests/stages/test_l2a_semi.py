@@ -199,3 +199,35 @@ def test_students_follow_the_result_contract(tiny, teacher, tmp_path):
     with pytest.raises(ValueError, match="teacher stage"):
         train_semi(tiny["manifest"], tiny["frames"], [], [], None, teacher["pseudo"],
                    _params("none"), tmp_path / "x.json")
+
+
+@pytest.mark.parametrize("preset", [None, "ci", "paper"])
+def test_semi_params_over_the_presets(preset):
+    from pathlib import Path
+
+    from videoaug.config import load_config
+    from videoaug.stages.params import (
+        l2a_semi_fractions,
+        l2a_semi_params,
+        l2a_semi_selector_params,
+        l2a_train_params,
+    )
+
+    root = Path(__file__).resolve().parents[2]
+    files = [root / "config.yaml"] + ([root / f"workflow/presets/{preset}.yaml"] if preset else [])
+    config = load_config([str(f) for f in files])
+    p = l2a_semi_params(config, "synth4", "cutmix", 20, seed=2)
+    supervised = l2a_train_params(config, "synth4", "l2a", seed=2)["classifier"]
+    epochs = config["l2a"]["semi"]["epochs"]
+    assert p["classifier"]["train"]["epochs"] == (supervised["train"]["epochs"]
+                                                  if epochs is None else epochs)
+    assert p["classifier"]["clip_len"] == supervised["clip_len"] and p["classifier"]["seed"] == 2
+    assert p["fraction"] == 20 and p["subset_seed"] == config["seed"]
+    assert p["policies"]["cutmix"] == "cutmix:a2:p0.5"
+    selector = SelectorParams.from_dict(l2a_semi_selector_params(config, "synth4", seed=2))
+    assert selector.seed == 2 and selector.steps == config["l2a"]["selector"]["steps"]
+    if preset == "paper":
+        assert l2a_semi_fractions(config, "hmdb51") == [60, 50, 40]
+        assert l2a_semi_fractions(config, "ucf101") == [50, 20, 10, 5] and epochs is None
+    if preset == "ci":
+        assert p["classifier"]["train"]["epochs"] == 1

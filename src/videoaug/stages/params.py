@@ -174,15 +174,24 @@ def l2a_semi_params(config: dict, dataset: str, method: str, fraction: int,
     """Parameters of one semi-supervised run (``results/{ds}_{method}_semi{p}.json``,
     :mod:`videoaug.stages.l2a_semi`): the supervised L2A recipe (:func:`l2a_train_params`) with
     ``l2a.semi.classifier`` merged over its classifier (``train`` key by key), the label fraction,
-    the pseudo-label threshold, the mixing baselines' policies and the split's data seed
+    ``l2a.semi.epochs`` (when set), the pseudo-label threshold, the mixing baselines' policies and
+    the split's data seed
     (``config.seed``: the labelled subset does not change with the classifier seed)."""
     semi = config["l2a"]["semi"]
     base = l2a_train_params(config, dataset, method, seed)
     overrides = dict(semi["classifier"])
     train = {**base["classifier"]["train"], **overrides.pop("train", {})}
+    if semi["epochs"] is not None:
+        train["epochs"] = int(semi["epochs"])
     base["classifier"].update(overrides, train=train)
     return {**base, "fraction": int(fraction), "threshold": float(semi["threshold"]),
             "policies": dict(semi["policies"]), "subset_seed": int(config["seed"])}
+
+
+def l2a_semi_fractions(config: dict, dataset: str) -> list[int]:
+    """Label fractions (%) of ``dataset``: ``l2a.semi.fractions_by_dataset`` or ``fractions``."""
+    semi = config["l2a"]["semi"]
+    return [int(p) for p in semi["fractions_by_dataset"].get(dataset, semi["fractions"])]
 
 
 def l2a_semi_selector_params(config: dict, dataset: str, seed: int | None = None) -> dict:
