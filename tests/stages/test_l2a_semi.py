@@ -223,6 +223,9 @@ def test_semi_params_over_the_presets(preset):
                                                   if epochs is None else epochs)
     assert p["classifier"]["clip_len"] == supervised["clip_len"] and p["classifier"]["seed"] == 2
     assert p["fraction"] == 20 and p["subset_seed"] == config["seed"]
+    assert p["budget"] == (config["l2a"]["semi"]["budget"] or config["l2a"]["budget"])
+    config["l2a"]["semi"]["budget"] = 5
+    assert l2a_semi_params(config, "synth4", "l2a", 20)["budget"] == 5
     assert p["policies"]["cutmix"] == "cutmix:a2:p0.5"
     selector = SelectorParams.from_dict(l2a_semi_selector_params(config, "synth4", seed=2))
     assert selector.seed == 2 and selector.steps == config["l2a"]["selector"]["steps"]

@@ -174,9 +174,9 @@ def l2a_semi_params(config: dict, dataset: str, method: str, fraction: int,
     """Parameters of one semi-supervised run (``results/{ds}_{method}_semi{p}.json``,
     :mod:`videoaug.stages.l2a_semi`): the supervised L2A recipe (:func:`l2a_train_params`) with
     ``l2a.semi.classifier`` merged over its classifier (``train`` key by key), the label fraction,
-    ``l2a.semi.epochs`` (when set), the pseudo-label threshold, the mixing baselines' policies and
-    the split's data seed
-    (``config.seed``: the labelled subset does not change with the classifier seed)."""
+    ``l2a.semi.epochs`` and ``l2a.semi.budget`` (when set), the pseudo-label threshold, the
+    mixing baselines' policies and the split's data seed (``config.seed``: the labelled subset
+    does not change with the classifier seed)."""
     semi = config["l2a"]["semi"]
     base = l2a_train_params(config, dataset, method, seed)
     overrides = dict(semi["classifier"])
@@ -184,6 +184,8 @@ def l2a_semi_params(config: dict, dataset: str, method: str, fraction: int,
     if semi["epochs"] is not None:
         train["epochs"] = int(semi["epochs"])
     base["classifier"].update(overrides, train=train)
+    if semi["budget"] is not None:
+        base["budget"] = int(semi["budget"])
     return {**base, "fraction": int(fraction), "threshold": float(semi["threshold"]),
             "policies": dict(semi["policies"]), "subset_seed": int(config["seed"])}
 
