@@ -158,3 +158,22 @@ def l2a_train_args(input):
         return pairs
     masks, backgrounds = quoted(input.masks), quoted(input.backgrounds)
     return f" --masks {masks} --backgrounds {backgrounds}{pairs}"
+
+
+# Learn2Augment semi-supervised (workflow/rules/l2a.smk, train_semi): a student needs the teacher's
+# pseudo-labels; method l2a also the masks, backgrounds and the pairs of the Selector retrained on its pool.
+def l2a_semi_student_inputs(w):
+    inputs = {"manifest": f"{CACHE}/{w.ds}/manifest.json", "frames": frames_shards(w.ds),
+              "pseudo": f"{CACHE}/{w.ds}/l2a/semi{w.p}/s{w.seed}/pseudo.json"}
+    if w.method == "l2a":
+        inputs.update(masks=l2a_masks_shards(w.ds), backgrounds=l2a_background_shards(w.ds),
+                      pairs=f"{CACHE}/{w.ds}/l2a/semi{w.p}/s{w.seed}/pairs.h5")
+    return inputs
+
+
+def l2a_semi_results(ds, seeds):
+    """Every semi-supervised result of `ds` for `seeds` (l2a.semi.methods x the dataset's fractions):
+    the inputs of a Table 3 writer."""
+    return expand("results/seeds/{ds}_{method}_semi{p}_s{seed}.json", ds=ds,
+                  method=config["l2a"]["semi"]["methods"],
+                  p=stage_params.l2a_semi_fractions(config, ds), seed=seeds)

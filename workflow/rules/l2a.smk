@@ -343,3 +343,132 @@ rule gowda2022_table:
     shell:
         "python -m videoaug.cli --log {log:q} gowda2022-table --table {wildcards.n} --params {params.p:q}"
         " --out {output:q}"
+
+
+# Learn2Augment, semi-supervised setting (paper Sec. 5.2, Table 3; src/videoaug/stages/l2a_semi.py).
+# Per label fraction {p} (%, l2a.semi.fractions) and classifier seed: semi_teacher trains on the labelled
+# videos only (the `none` result) and pseudo-labels the unlabelled ones; semi_selector retrains the Selector on
+# the labelled + pseudo-labelled pool; train_semi trains each student (pseudolabel, cutmix, mixup, cutout,
+# l2a). results/{ds}_{method}_semi{p}.json is the config.seed run (copied from results/seeds/).
+SEMI_DIR = f"{CACHE}/{{ds}}/l2a/semi{{p}}/s{{seed}}"
+
+
+rule semi_teacher:
+    input:
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        frames=lambda w: frames_shards(w.ds),
+    output:
+        result="results/seeds/{ds}_none_semi{p}_s{seed}.json",
+        pseudo=f"{SEMI_DIR}/pseudo.json",
+    params:
+        threads=config_threads("train_tda"),  # the same classifier recipe as the TDA / L2A runs
+        p=lambda w: as_json(stage_params.l2a_semi_params(config, w.ds, "none", int(w.p), int(w.seed))),
+    log:
+        "logs/{ds}/l2a_semi/none_semi{p}_s{seed}.log",
+    benchmark:
+        "benchmarks/{ds}/l2a_semi/none_semi{p}_s{seed}.tsv"
+    wildcard_constraints:
+        p=r"\d+",
+        seed=r"\d+",
+    conda:
+        ENV_CORE
+    threads: res("train_tda", "threads")
+    resources:
+        mem_mb=res("train_tda", "mem_mb"),
+        runtime=res("train_tda", "runtime"),
+        gpu=res("train_tda", "gpu"),
+    shell:
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} semi-teacher --params {params.p:q}"
+        " --manifest {input.manifest:q} --frames {input.frames:q} --out {output.result:q}"
+        " --pseudo-out {output.pseudo:q}"
+
+
+rule semi_selector:
+    input:
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        frames=lambda w: frames_shards(w.ds),
+        masks=lambda w: l2a_masks_shards(w.ds),
+        backgrounds=lambda w: l2a_background_shards(w.ds),
+        features=f"{CACHE}/{{ds}}/l2a/features.h5",
+        matches=f"{CACHE}/{{ds}}/matches.json",
+        pseudo=f"{SEMI_DIR}/pseudo.json",
+    output:
+        model=f"{SEMI_DIR}/selector.pt",
+        log_json=f"{SEMI_DIR}/selector_log.json",
+        pairs=f"{SEMI_DIR}/pairs.h5",
+    params:
+        p=lambda w: as_json(stage_params.l2a_semi_params(config, w.ds, "l2a", int(w.p), int(w.seed))),
+        selector=lambda w: as_json(stage_params.l2a_semi_selector_params(config, w.ds, int(w.seed))),
+    log:
+        "logs/{ds}/l2a_semi/selector_semi{p}_s{seed}.log",
+    benchmark:
+        "benchmarks/{ds}/l2a_semi/selector_semi{p}_s{seed}.tsv"
+    wildcard_constraints:
+        p=r"\d+",
+        seed=r"\d+",
+    conda:
+        ENV_CORE
+    threads: res("train_selector", "threads")
+    resources:
+        mem_mb=res("train_selector", "mem_mb"),
+        runtime=res("train_selector", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli --log {log:q} semi-selector --params {params.p:q}"
+        " --selector-params {params.selector:q} --manifest {input.manifest:q} --frames {input.frames:q}"
+        " --masks {input.masks:q} --backgrounds {input.backgrounds:q} --features {input.features:q}"
+        " --matches {input.matches:q} --pseudo {input.pseudo:q} --out {output.model:q}"
+        " --pairs-out {output.pairs:q}"
+
+
+rule train_semi:
+    input:
+        unpack(l2a_semi_student_inputs),
+    output:
+        "results/seeds/{ds}_{method}_semi{p}_s{seed}.json",
+    params:
+        threads=config_threads("train_tda"),
+        p=lambda w: as_json(stage_params.l2a_semi_params(config, w.ds, w.method, int(w.p), int(w.seed))),
+        extra=lambda w, input: l2a_train_args(input),
+    log:
+        "logs/{ds}/l2a_semi/{method}_semi{p}_s{seed}.log",
+    benchmark:
+        "benchmarks/{ds}/l2a_semi/{method}_semi{p}_s{seed}.tsv"
+    wildcard_constraints:
+        method="pseudolabel|cutmix|mixup|cutout|l2a",
+        p=r"\d+",
+        seed=r"\d+",
+    conda:
+        ENV_CORE
+    threads: res("train_tda", "threads")
+    resources:
+        mem_mb=res("train_tda", "mem_mb"),
+        runtime=res("train_tda", "runtime"),
+        gpu=res("train_tda", "gpu"),
+    shell:
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-semi --params {params.p:q}"
+        " --manifest {input.manifest:q} --frames {input.frames:q} --pseudo {input.pseudo:q}{params.extra}"
+        " --out {output:q}"
+
+
+# The config.seed run under the seedless name the tables read (same bytes as its results/seeds/ file:
+# training is deterministic, so rerunning it would only repeat the same work).
+rule semi_default_seed:
+    input:
+        f"results/seeds/{{ds}}_{{method}}_semi{{p}}_s{config['seed']}.json",
+    output:
+        "results/{ds}_{method}_semi{p}.json",
+    log:
+        "logs/{ds}/l2a_semi/{method}_semi{p}_default.log",
+    wildcard_constraints:
+        method="none|pseudolabel|cutmix|mixup|cutout|l2a",
+        p=r"\d+",
+    conda:
+        ENV_CORE
+    threads: 1
+    resources:
+        mem_mb=res("default", "mem_mb"),
+        runtime=res("default", "runtime"),
+        gpu=0,
+    shell:
+        "cp {input:q} {output:q} 2> {log:q}"

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ from videoaug.composite.selector import (
     Selector,
     reinforce_step,
 )
+from videoaug.composite.semi import RelabelledStores
 from videoaug.composite.stores import L2AStores
 from videoaug.gan.training import save_checkpoint_atomic
 from videoaug.io.store import atomic_store, open_store
@@ -189,18 +190,44 @@ class Pool:
     num_classes: int
 
 
-def build_pool(manifest: dict, features_path: str | Path, matches: dict,
-               params: SelectorParams) -> Pool:
-    """Seeded, stratified validation split: ``ceil(val_fraction·n_c)`` videos of each class
-    (at least one, and at least one left in the pool)."""
+def training_members(manifest: dict, ids: Sequence[str], labels: np.ndarray,
+                     relabel: Mapping[str, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(member indices into ids, labels (N,))`` of the videos pairs may be drawn from.
+
+    Default: the manifest's training videos with their labels. ``relabel`` (video id → class;
+    the semi-supervised pool of labelled and pseudo-labelled videos) restricts the members to its
+    videos and replaces the labels; every other video gets label ``-1`` (never drawn).
+    """
     splits = load_manifest_splits(manifest)
+    if relabel is None:
+        return (np.array([i for i, v in enumerate(ids) if splits.get(v) == "train"],
+                         dtype=np.int64), labels)
+    outside = sorted(v for v in relabel if splits.get(v) != "train")
+    if outside:
+        raise ValueError(f"{len(outside)} relabelled videos are not training videos of "
+                         f"{manifest['dataset']!r}, e.g. {outside[:3]}")
+    relabelled = np.array([relabel.get(v, -1) for v in ids], dtype=np.int64)
+    return np.flatnonzero(relabelled >= 0).astype(np.int64), relabelled
+
+
+def build_pool(manifest: dict, features_path: str | Path, matches: dict,
+               params: SelectorParams, relabel: Mapping[str, int] | None = None,
+               val_from: Collection[str] | None = None) -> Pool:
+    """Seeded, stratified validation split: ``ceil(val_fraction·n_c)`` videos of each class
+    (at least one, and at least one left in the pool).
+
+    ``relabel``: see :func:`training_members`; ``val_from``: the only videos the validation
+    split may take (the semi-supervised setting validates on truly labelled videos only).
+    """
     ids, labels, feats = read_features(features_path)
+    train, labels = training_members(manifest, ids, labels, relabel)
     classes = list(manifest["classes"])
-    train = np.array([i for i, v in enumerate(ids) if splits.get(v) == "train"], dtype=np.int64)
+    candidates = train if val_from is None else np.array(
+        [i for i in train if ids[i] in set(val_from)], dtype=np.int64)
     rng = numpy_rng(params.seed, "l2a-val-split", manifest["dataset"])
     val: list[int] = []
     for c in range(len(classes)):
-        members = train[labels[train] == c]
+        members = candidates[labels[candidates] == c]
         if len(members) < 2:
             raise ValueError(f"class {classes[c]!r} of {manifest['dataset']!r} has "
                              f"{len(members)} training video(s); the Selector's validation split "
@@ -284,18 +311,23 @@ def train_selector_stage(manifest_path: str | Path, frames: Sequence[str | Path]
                          masks: Sequence[str | Path], backgrounds: Sequence[str | Path],
                          features_path: str | Path, matches_path: str | Path,
                          params: SelectorParams, out: str | Path,
-                         stop_after: int | None = None) -> dict[str, Any]:
+                         stop_after: int | None = None, relabel: Mapping[str, int] | None = None,
+                         val_from: Collection[str] | None = None) -> dict[str, Any]:
     """Train the Selector; write ``out`` (selector.pt) and ``selector_log.json`` beside it.
 
     ``stop_after`` (tests): stop after that many steps of this call, leaving only the side
-    checkpoint — what a killed job leaves behind.
+    checkpoint — what a killed job leaves behind. ``relabel``/``val_from``: the pool and labels
+    of the semi-supervised setting (:func:`build_pool`); composites then take those labels too.
     """
     torch.set_num_threads(params.threads)
     out = Path(out)
     partial = out.with_name(out.name + ".partial")
     manifest = read_json(manifest_path)
-    pool = build_pool(manifest, features_path, read_json(matches_path), params)
+    pool = build_pool(manifest, features_path, read_json(matches_path), params, relabel,
+                      val_from)
     stores = L2AStores(frames, masks, backgrounds, num_classes=pool.num_classes)
+    if relabel is not None:
+        stores = RelabelledStores(stores, relabel)
     variant = params.variant()
     val = _ClipList(
         torch.from_numpy(np.stack([uniform_clip(stores.frames(pool.ids[i]), params.clip_len,
@@ -398,17 +430,18 @@ def all_pairs(members: np.ndarray) -> np.ndarray:
 
 def score_pairs_stage(manifest_path: str | Path, features_path: str | Path,
                       matches_path: str | Path, selector_path: str | Path,
-                      params: SelectorParams, out: str | Path) -> dict[str, Any]:
+                      params: SelectorParams, out: str | Path,
+                      relabel: Mapping[str, int] | None = None) -> dict[str, Any]:
     """``pairs.h5``: ``fg_id``, ``bg_id``, ``omega`` of the whole search space, best first
-    (ties by pair order); attrs ``search_space`` (S) and ``budget``."""
+    (ties by pair order); attrs ``search_space`` (S) and ``budget``. ``relabel``: the
+    semi-supervised pool and its labels (:func:`training_members`)."""
     torch.set_num_threads(params.threads)
     manifest = read_json(manifest_path)
     ids, labels, feats = read_features(features_path)
     classes = list(manifest["classes"])
     matches = read_json(matches_path)
     matched = np.array([classes.index(matches["matches"][c]) for c in classes], dtype=np.int64)
-    splits = load_manifest_splits(manifest)
-    train = np.array([i for i, v in enumerate(ids) if splits.get(v) == "train"], dtype=np.int64)
+    train, labels = training_members(manifest, ids, labels, relabel)
     pairs = all_pairs(train) if params.pairing == "any" else search_space(labels, train, matched)
     selector = load_selector(selector_path)
     f, y = torch.from_numpy(feats), torch.from_numpy(labels)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from videoaug.augment.policy import Policy
 from videoaug.composite.compose import Variant, composite_pair
+from videoaug.composite.semi import RelabelledStores
 from videoaug.composite.stores import L2AStores
 from videoaug.io.store import open_store
 from videoaug.provenance import read_json, result_record, write_json
@@ -43,7 +45,13 @@ from videoaug.stages.tda import (
     evaluation_views,
     training_clips,
 )
-from videoaug.train.datasets import ConcatSamples, EpochDataset, clip_indices, last_clip_start
+from videoaug.train.datasets import (
+    ClipSamples,
+    ConcatSamples,
+    EpochDataset,
+    clip_indices,
+    last_clip_start,
+)
 from videoaug.train.evaluate import metrics_from_probs, view_probs
 from videoaug.train.trainer import TrainConfig, Trainer
 from videoaug.train.transforms import FrameTransform, frames_to_clip
@@ -135,24 +143,30 @@ class CompositeClips(EpochDataset):
     """Composited training clips ``(3, T, H, W) uint8`` with soft labels ``float32 (C,)``.
 
     ``pairs``: ``(foreground id, background id)``; the stores are opened lazily (workers).
+    ``labels`` (video id → class) replaces the stores' labels (the semi-supervised setting's
+    pseudo-labels, :class:`videoaug.composite.semi.RelabelledStores`).
     """
 
     def __init__(self, pairs: Sequence[tuple[str, str]], frames: Sequence[str | Path],
                  masks: Sequence[str | Path], backgrounds: Sequence[str | Path],
                  num_classes: int, clip_len: int, stride: int, transform: FrameTransform,
-                 variant: Variant | None = None, alpha: float = 4.0, seed: int = 0) -> None:
+                 variant: Variant | None = None, alpha: float = 4.0, seed: int = 0,
+                 labels: Mapping[str, int] | None = None) -> None:
         self.pairs = [(str(a), str(b)) for a, b in pairs]
         self.paths = (list(frames), list(masks), list(backgrounds))
         self.num_classes, self.clip_len, self.stride = num_classes, clip_len, stride
         self.transform, self.alpha, self.seed = transform, alpha, seed
         self.variant = Variant() if variant is None else variant
-        self._stores: L2AStores | None = None
+        self.relabel = None if labels is None else dict(labels)
+        self._stores: L2AStores | RelabelledStores | None = None
         stores = self.stores()
         self.labels = np.array([stores.label(a) for a, _ in self.pairs], dtype=np.int64)
 
-    def stores(self) -> L2AStores:
+    def stores(self) -> L2AStores | RelabelledStores:
         if self._stores is None:
-            self._stores = L2AStores(*self.paths, num_classes=self.num_classes)
+            stores = L2AStores(*self.paths, num_classes=self.num_classes)
+            self._stores = stores if self.relabel is None else RelabelledStores(stores,
+                                                                                self.relabel)
         return self._stores
 
     def __getstate__(self) -> dict:
@@ -172,6 +186,28 @@ class CompositeClips(EpochDataset):
         frames = comp.frames[clip_indices(count, start, self.clip_len, self.stride)]
         clip = frames_to_clip(self.transform(frames, rng))
         return clip, torch.from_numpy(comp.label.astype(np.float32)), index
+
+
+def fit_and_test(train: Dataset, frames: Sequence[str | Path], manifest: dict,
+                 cparams: TdaParams, seed: int, batch_transform: Policy | None = None,
+                 ) -> tuple[Trainer, list[dict], dict[str, Any], ClipSamples]:
+    """Train a fresh classifier (initialised and shuffled from ``seed``) on ``train`` with the
+    shared trainer, then test it on the manifest's test split (``num_test_clips`` views per
+    video, softmax averaged). Returns ``(trainer, history, metrics, test views)``; ``metrics``
+    has ``per_class`` keyed by class name. ``batch_transform``: e.g. a CutMix policy."""
+    classes = list(manifest["classes"])
+    test = evaluation_views(frames, manifest, cparams, derive_seed(seed, "test"))
+    model = build_classifier(cparams, len(classes), seed)
+    config = TrainConfig.from_dict({**cparams.train, "seed": seed})
+    trainer = Trainer(model, config, len(classes), batch_transform=batch_transform,
+                      inputs=CLIP_INPUTS)
+    history = trainer.fit(train)
+    probs, labels, _ = view_probs(trainer.model, test, cparams.eval_batch_size,
+                                  device=trainer.device, inputs=trainer.inputs,
+                                  num_workers=config.num_workers)
+    metrics = metrics_from_probs(probs, labels, len(classes))
+    metrics["per_class"] = dict(zip(classes, metrics["per_class"], strict=True))
+    return trainer, history, metrics, test
 
 
 def train_l2a(manifest_path: str | Path, frames: Sequence[str | Path],
@@ -209,16 +245,7 @@ def train_l2a(manifest_path: str | Path, frames: Sequence[str | Path],
             cparams.clip_len, cparams.stride, cparams.train_transform(), variant,
             float(params.get("alpha", 4.0)), seed=derive_seed(seed, "composites")))
     train = ConcatSamples(parts)
-    test = evaluation_views(frames, manifest, cparams, derive_seed(seed, "test"))
-    model = build_classifier(cparams, len(classes), seed)
-    config = TrainConfig.from_dict({**cparams.train, "seed": seed})
-    trainer = Trainer(model, config, len(classes), inputs=CLIP_INPUTS)
-    history = trainer.fit(train)
-    probs, labels, _ = view_probs(trainer.model, test, cparams.eval_batch_size,
-                                  device=trainer.device, inputs=trainer.inputs,
-                                  num_workers=config.num_workers)
-    metrics = metrics_from_probs(probs, labels, len(classes))
-    metrics["per_class"] = dict(zip(classes, metrics["per_class"], strict=True))
+    trainer, history, metrics, test = fit_and_test(train, frames, manifest, cparams, seed)
     result = result_record(
         dataset=manifest["dataset"], method=method, metrics=metrics, history=history,
         counts={"train_real": len(real), "train_generated": len(train) - len(real),

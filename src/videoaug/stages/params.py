@@ -173,6 +173,46 @@ def l2a_train_params(config: dict, dataset: str, method: str, seed: int | None =
     if (row := ablation(method)) is not None and row.blend == "mixup":
         params["mixup_alpha"] = float(l2a["ablation"]["mixup_alpha"])
     return params
+
+
+# ------------------------------------------------- Learn2Augment, semi-supervised (Table 3)
+def l2a_semi_params(config: dict, dataset: str, method: str, fraction: int,
+                    seed: int | None = None) -> dict:
+    """Parameters of one semi-supervised run (``results/{ds}_{method}_semi{p}.json``,
+    :mod:`videoaug.stages.l2a_semi`): the supervised L2A recipe (:func:`l2a_train_params`) with
+    ``l2a.semi.classifier`` merged over its classifier (``train`` key by key), the label fraction,
+    ``l2a.semi.epochs`` and ``l2a.semi.budget`` (when set), the pseudo-label threshold, the
+    mixing baselines' policies and the split's data seed (``config.seed``: the labelled subset
+    does not change with the classifier seed)."""
+    semi = config["l2a"]["semi"]
+    base = l2a_train_params(config, dataset, method, seed)
+    overrides = dict(semi["classifier"])
+    train = {**base["classifier"]["train"], **overrides.pop("train", {})}
+    if semi["epochs"] is not None:
+        train["epochs"] = int(semi["epochs"])
+    base["classifier"].update(overrides, train=train)
+    if semi["budget"] is not None:
+        base["budget"] = int(semi["budget"])
+    return {**base, "fraction": int(fraction), "threshold": float(semi["threshold"]),
+            "policies": dict(semi["policies"]), "subset_seed": int(config["seed"])}
+
+
+def l2a_semi_fractions(config: dict, dataset: str) -> list[int]:
+    """Label fractions (%) of ``dataset``: ``l2a.semi.fractions_by_dataset`` or ``fractions``."""
+    semi = config["l2a"]["semi"]
+    return [int(p) for p in semi["fractions_by_dataset"].get(dataset, semi["fractions"])]
+
+
+def l2a_semi_selector_params(config: dict, dataset: str, seed: int | None = None) -> dict:
+    """The Selector retrained on one semi-supervised pool: ``l2a.selector`` (as
+    :func:`l2a_selector_params`) with ``l2a.semi.selector`` over it, seeded by the classifier
+    seed (each seed's pool has its own pseudo-labels)."""
+    params = {**l2a_selector_params(config, dataset), **config["l2a"]["semi"]["selector"]}
+    params["hidden"] = list(params["hidden"])
+    params["seed"] = int(config["seed"] if seed is None else seed)
+    return params
+
+
 # ------------------------------------------------------------------------------ AVD family
 def flow_params(config: dict, dataset: str) -> dict:
     """Optical flow of one frames shard (``cache/{ds}/flow/{shard}.h5``): only the chosen
