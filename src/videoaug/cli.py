@@ -30,6 +30,7 @@ COMMAND_GROUPS = (
     "videoaug.report.cli",
     "videoaug.stages.l2a_cli",
     "videoaug.stages.l2a_selector_cli",
+    "videoaug.stages.l2a_fewshot_cli",
     "videoaug.stages.avd_cli",
     "videoaug.stages.gan_quality_cli",
 )
