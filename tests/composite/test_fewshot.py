@@ -76,8 +76,8 @@ def test_episodes_counts_disjoint_and_seeded(ways, shots, queries):
         assert not set(ep.support) & set(ep.query)
         assert len(set(ep.query)) == len(ep.query)
         for label in ep.classes:
-            sup = [v for v, y in zip(ep.support, ep.support_labels) if y == label]
-            qry = [v for v, y in zip(ep.query, ep.query_labels) if y == label]
+            sup = [v for v, y in zip(ep.support, ep.support_labels, strict=True) if y == label]
+            qry = [v for v, y in zip(ep.query, ep.query_labels, strict=True) if y == label]
             assert len(sup) == shots and set(sup) <= set(support_pool[label])
             assert len(qry) == queries and set(qry) <= set(TEST[label])
     assert sample_episodes(support_pool, TEST, ways, shots, queries, 50, seed=7) == episodes
