@@ -181,6 +181,7 @@ def l2a_fewshot_params(config: dict, dataset: str, method: str, shots: int,
     train = {**classifier["train"], **overrides.pop("train", {})}
     classifier.update(overrides, train=train)
     fs.pop("shots")
+    fs.pop("dataset")  # which dataset the target runs on, not a parameter of one run
     novel = fs.pop("novel_classes")
     return {**fs, "method": method, "shots": int(shots), "classifier": classifier,
             "novel_classes": None if novel is None else list(novel), "mask": "union"}
