@@ -103,3 +103,25 @@ def test_train_fewshot_result_contract_and_determinism(tiny10, tmp_path):
         train_fewshot(tiny10["manifest"], tiny10["frames"], [], [], None,
                       _params("pn_l2a", 1), tmp_path / "d.json")
     assert np.isfinite(m["top1"])
+
+
+def test_params_merge_the_l2a_recipe_with_fewshot_overrides():
+    from pathlib import Path
+
+    import yaml
+
+    from videoaug.config import validate_config
+    from videoaug.stages.params import l2a_fewshot_params
+
+    root = Path(__file__).resolve().parents[2]
+    config = validate_config(yaml.safe_load((root / "config.yaml").read_text()))
+    config["l2a"]["fewshot"]["classifier"] = {"num_test_clips": 3, "train": {"epochs": 7}}
+    p = l2a_fewshot_params(config, "synth10", "pn_l2a", 4, seed=2)
+    assert p["method"] == "pn_l2a" and p["shots"] == 4 and p["classifier"]["seed"] == 2
+    assert "dataset" not in p and "shots" not in p["classifier"]
+    assert p["classifier"]["num_test_clips"] == 3 and p["classifier"]["train"]["epochs"] == 7
+    # the rest is the L2A classifier recipe: 8-frame clips, wd 1e-3, cosine (paper §5.1)
+    assert p["classifier"]["clip_len"] == config["l2a"]["classifier"]["clip_len"]
+    assert p["classifier"]["train"]["weight_decay"] == 0.001
+    assert p["classifier"]["train"]["schedule"] == "cosine"
+    assert p["ways"] == 5 and p["novel_classes"] is None

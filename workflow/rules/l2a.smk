@@ -282,33 +282,6 @@ use rule train_l2a as train_l2a_seed with:
 # Learn2Augment few-shot (Table 4, src/videoaug/stages/l2a_fewshot.py): a backbone on the seen classes +
 # n labelled videos per novel class (pn_l2a adds their foreground-labelled composites), evaluated in
 # N-way n-shot episodes with a prototype classifier. results/seeds/ holds the report.seeds runs.
-def l2a_fewshot_inputs(w):
-    inputs = {"manifest": f"{CACHE}/{w.ds}/manifest.json", "frames": frames_shards(w.ds)}
-    if w.method == "pn_l2a":
-        inputs.update(masks=l2a_masks_shards(w.ds), backgrounds=l2a_background_shards(w.ds))
-        if config["l2a"]["fewshot"]["backgrounds"] == "matched":
-            inputs["matches"] = f"{CACHE}/{w.ds}/matches.json"
-    return inputs
-
-
-def l2a_fewshot_args(input):
-    args = ""
-    if "masks" in input.keys():
-        args += f" --masks {quoted(input.masks)} --backgrounds {quoted(input.backgrounds)}"
-    if "matches" in input.keys():
-        args += f" --matches {shlex.quote(input.matches)}"
-    return args
-
-
-def l2a_fewshot_targets(seeds=None):
-    fs = config["l2a"]["fewshot"]
-    if seeds is None:
-        return expand("results/{ds}_fewshot_{method}_{n}shot.json", ds=fs["dataset"],
-                      method=["pn", "pn_l2a"], n=fs["shots"])
-    return expand("results/seeds/{ds}_fewshot_{method}_{n}shot_s{seed}.json", ds=fs["dataset"],
-                  method=["pn", "pn_l2a"], n=fs["shots"], seed=seeds)
-
-
 rule l2a_fewshot:
     input:
         l2a_fewshot_targets(),
