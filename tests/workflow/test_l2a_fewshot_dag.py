@@ -1,6 +1,6 @@
-"""L2A few-shot (Table 4) through Snakemake: the l2a_fewshot target's jobs (dry run, fast) and, behind
-``slow``, the whole chain on a tiny synth10 (generation, masks, backgrounds, 2 methods x 2 shots x
-2 seeds, the default-seed copies)."""
+"""L2A few-shot (Table 4) through Snakemake: the l2a_fewshot target's jobs (dry run, fast) and,
+behind ``slow``, the whole chain on a tiny synth10 (generation, masks, backgrounds, 2 methods x
+2 shots x 2 seeds, the default-seed copies)."""
 
 import json
 import re
