@@ -30,7 +30,7 @@ l2a:
     queries: 1
     episodes: 10
     composites_per_example: 2
-    classifier: {num_test_clips: 1, clip_len: 4, train: {epochs: 1}}
+    classifier: {num_test_clips: 1, clip_len: 4, train: {epochs: 1, drop_last: true}}
 """
 
 
