@@ -32,6 +32,7 @@ COMMAND_GROUPS = (
     "videoaug.stages.l2a_selector_cli",
     "videoaug.stages.l2a_ablation_cli",
     "videoaug.stages.l2a_semi_cli",
+    "videoaug.stages.l2a_fewshot_cli",
     "videoaug.stages.avd_cli",
     "videoaug.stages.gan_quality_cli",
 )

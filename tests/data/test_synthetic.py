@@ -16,6 +16,7 @@ import pytest
 from videoaug.data.records import DatasetError
 from videoaug.data.synthetic import (
     SYNTH4_CLASSES,
+    SYNTH10_CLASSES,
     SynthParams,
     dataset_entries,
     draw_clip,
@@ -119,7 +120,7 @@ def test_decoded_mp4_has_right_size_and_matches_rendered_frames(two_roots):
     np.testing.assert_array_equal(stored_mask, mask)
 
 
-@pytest.mark.parametrize("class_name", SYNTH4_CLASSES)
+@pytest.mark.parametrize("class_name", SYNTH10_CLASSES)
 def test_mask_marks_exactly_the_figure(class_name):
     clean = replace(TINY, difficulty=0.0)  # no noise, jitter or flicker: background is exact
     spec = sample_clip_spec(class_name, numpy_rng(3, class_name), clean)

@@ -177,3 +177,33 @@ def l2a_semi_results(ds, seeds):
     return expand("results/seeds/{ds}_{method}_semi{p}_s{seed}.json", ds=ds,
                   method=config["l2a"]["semi"]["methods"],
                   p=stage_params.l2a_semi_fractions(config, ds), seed=seeds)
+
+
+# Learn2Augment few-shot (workflow/rules/l2a.smk, train_fewshot_seed): inputs and extra arguments of a run
+# (pn_l2a needs the masks and backgrounds, and matches.json when l2a.fewshot.backgrounds = matched) and the
+# target's result files.
+def l2a_fewshot_inputs(w):
+    inputs = {"manifest": f"{CACHE}/{w.ds}/manifest.json", "frames": frames_shards(w.ds)}
+    if w.method == "pn_l2a":
+        inputs.update(masks=l2a_masks_shards(w.ds), backgrounds=l2a_background_shards(w.ds))
+        if config["l2a"]["fewshot"]["backgrounds"] == "matched":
+            inputs["matches"] = f"{CACHE}/{w.ds}/matches.json"
+    return inputs
+
+
+def l2a_fewshot_args(input):
+    args = ""
+    if "masks" in input.keys():
+        args += f" --masks {quoted(input.masks)} --backgrounds {quoted(input.backgrounds)}"
+    if "matches" in input.keys():
+        args += f" --matches {shlex.quote(input.matches)}"
+    return args
+
+
+def l2a_fewshot_targets(seeds=None):
+    fs = config["l2a"]["fewshot"]
+    if seeds is None:
+        return expand("results/{ds}_fewshot_{method}_{n}shot.json", ds=fs["dataset"],
+                      method=["pn", "pn_l2a"], n=fs["shots"])
+    return expand("results/seeds/{ds}_fewshot_{method}_{n}shot_s{seed}.json", ds=fs["dataset"],
+                  method=["pn", "pn_l2a"], n=fs["shots"], seed=seeds)

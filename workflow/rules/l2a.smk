@@ -472,3 +472,67 @@ rule semi_default_seed:
         gpu=0,
     shell:
         "cp {input:q} {output:q} 2> {log:q}"
+
+
+# Learn2Augment few-shot (Table 4, src/videoaug/stages/l2a_fewshot.py): a backbone on the seen classes +
+# n labelled videos per novel class (pn_l2a adds their foreground-labelled composites), evaluated in
+# N-way n-shot episodes with a prototype classifier. results/seeds/ holds the report.seeds runs.
+rule l2a_fewshot:
+    input:
+        l2a_fewshot_targets(),
+        l2a_fewshot_targets(config["report"]["seeds"]),
+
+
+rule train_fewshot_seed:
+    input:
+        unpack(l2a_fewshot_inputs),
+    output:
+        "results/seeds/{ds}_fewshot_{method}_{n}shot_s{seed}.json",
+    params:
+        threads=config_threads("train_tda"),  # the same classifier recipe as the TDA/L2A runs
+        p=lambda w: as_json(
+            stage_params.l2a_fewshot_params(config, w.ds, w.method, int(w.n), int(w.seed))
+        ),
+        extra=lambda w, input: l2a_fewshot_args(input),
+    log:
+        "logs/{ds}/train_fewshot/{method}_{n}shot_s{seed}.log",
+    benchmark:
+        "benchmarks/{ds}/train_fewshot/{method}_{n}shot_s{seed}.tsv"
+    wildcard_constraints:
+        method="pn|pn_l2a",
+        n=r"\d+",
+        seed=r"\d+",
+    conda:
+        ENV_CORE
+    threads: res("train_tda", "threads")
+    resources:
+        mem_mb=res("train_tda", "mem_mb"),
+        runtime=res("train_tda", "runtime"),
+        gpu=res("train_tda", "gpu"),
+    shell:
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-fewshot --params {params.p:q}"
+        " --manifest {input.manifest:q} --frames {input.frames:q}{params.extra}"
+        " --out {output:q}"
+
+
+# The default-seed result is the seed run of config.seed (same params, so the same bytes of metrics):
+# copied rather than trained twice.
+rule train_fewshot:
+    input:
+        lambda w: f"results/seeds/{w.ds}_fewshot_{w.method}_{w.n}shot_s{config['seed']}.json",
+    output:
+        "results/{ds}_fewshot_{method}_{n}shot.json",
+    log:
+        "logs/{ds}/train_fewshot/{method}_{n}shot.log",
+    wildcard_constraints:
+        method="pn|pn_l2a",
+        n=r"\d+",
+    conda:
+        ENV_CORE
+    threads: 1
+    resources:
+        mem_mb=res("default", "mem_mb"),
+        runtime=res("default", "runtime"),
+        gpu=0,
+    shell:
+        "cp {input:q} {output:q} 2> {log:q}"

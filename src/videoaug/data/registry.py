@@ -31,6 +31,7 @@ SYNTH_PARAM_KEYS = {
     "fps": "fps",
     "difficulty": "difficulty",
     "synth_domain": "domain",
+    "synth_classes": "class_set",
 }
 MASK_SUFFIX = "_mask.npy"
 
@@ -140,11 +141,13 @@ def load_records(name: str, ds_cfg: dict, seed: int) -> Listing:
 def dataset_class_names(name: str, ds_cfg: dict, seed: int) -> list[str]:
     """The class names of a dataset without decoding anything (the DAG names per-class jobs).
 
-    A subset's ``classes`` are known from the config; synth4's are fixed; otherwise the reader
+    A subset's ``classes`` are known from the config; a synthetic set's are fixed by its
+    ``synth_classes`` (synth4 or synth10); otherwise the reader
     lists the dataset (split files only, no video is opened).
     """
     if ds_cfg.get("classes"):
         return list(ds_cfg["classes"])
     if ds_cfg.get("kind") == "synthetic":
-        return list(importlib.import_module("videoaug.data.synthetic").SYNTH4_CLASSES)
+        synthetic = importlib.import_module("videoaug.data.synthetic")
+        return list(synthetic.CLASS_SETS[ds_cfg.get("synth_classes", "synth4")])
     return load_records(name, ds_cfg, seed)[0]

@@ -8,6 +8,12 @@ motion cycle over a background. Classes are meant to be separable by *motion*, n
   otherwise the style is drawn uniformly from the whole pool;
 * the figure's colour, thickness, size, position, facing, speed and phase are random per clip.
 
+``synth10`` (``SynthParams.class_set = "synth10"``, :data:`SYNTH10_CLASSES`) renders the same way
+with six more UCF101 actions (JumpingJack, BodyWeightSquats, JumpRope, Lunges, Punch,
+WalkingWithDog) for Learn2Augment's few-shot setting (5 seen + 5 novel classes). A clip's draws
+depend only on ``(seed, class, index, split)``, so synth4's classes render the same clips in
+both sets and synth4 itself is unchanged.
+
 ``difficulty`` (``SynthParams.difficulty``, default 1) scales every nuisance factor linearly:
 pixel noise std ``4 * d`` (0..255 scale), camera jitter std ``d * max(H, W) / 100`` pixels,
 brightness flicker std ``0.04 * d``, the log-spread of the cycle period ``+-0.35 * d`` and the
@@ -45,6 +51,13 @@ from videoaug.data.records import DatasetError, VideoRecord
 from videoaug.seeding import numpy_rng
 
 SYNTH4_CLASSES: tuple[str, ...] = ("GolfSwing", "Shotput", "Skiing", "YoYo")
+# synth10 (Learn2Augment's few-shot Table 4): synth4's classes and six more UCF101 actions, ordered
+# seen first, then novel (l2a.fewshot.novel_classes defaults to the last five).
+SYNTH10_CLASSES: tuple[str, ...] = (
+    *SYNTH4_CLASSES, "JumpingJack",
+    "BodyWeightSquats", "JumpRope", "Lunges", "Punch", "WalkingWithDog",
+)
+CLASS_SETS: dict[str, tuple[str, ...]] = {"synth4": SYNTH4_CLASSES, "synth10": SYNTH10_CLASSES}
 
 SCHEMA = "videoaug.synth4/1"
 DOMAINS = ("synth4", "shift")
@@ -60,7 +73,11 @@ ENCODER_SETTINGS: dict[str, str | int] = {
 }
 CLIPS_PER_GROUP = 4  # UCF101 groups hold 4-7 clips of one actor; we fill groups of 4.
 
-_TYPICAL_BACKGROUND = {"GolfSwing": "grass", "Shotput": "sand", "Skiing": "snow", "YoYo": "wall"}
+_TYPICAL_BACKGROUND = {"GolfSwing": "grass", "Shotput": "sand", "Skiing": "snow", "YoYo": "wall",
+                       "JumpingJack": "grass", "BodyWeightSquats": "wall", "JumpRope": "sand",
+                       "Lunges": "gradient", "Punch": "blobs", "WalkingWithDog": "grass"}
+# Classes whose figure travels across the frame (the others stay in place).
+_TRAVELLING = ("Skiing", "WalkingWithDog")
 _STEM_PATTERN = re.compile(r"^v_(?P<cls>\w+?)_g\d+_c\d+(_mask)?$")
 
 
@@ -83,10 +100,15 @@ class SynthParams:
     # "synth4", or "shift": the same classes and motions in another domain (AVD's cross-dataset
     # Table 3): other background colours, smaller and thicker figures, a shakier camera.
     domain: str = "synth4"
+    # Which classes are rendered (:data:`CLASS_SETS`): "synth4" (4) or "synth10" (10, few-shot).
+    class_set: str = "synth4"
 
     def __post_init__(self) -> None:
         if self.domain not in DOMAINS:
             raise ValueError(f"domain must be one of {DOMAINS}, got {self.domain!r}")
+        if self.class_set not in CLASS_SETS:
+            raise ValueError(
+                f"class_set must be one of {sorted(CLASS_SETS)}, got {self.class_set!r}")
         if self.train_per_class < 1 or self.test_per_class < 1:
             raise ValueError("synth4 needs at least one train and one test clip per class")
         if self.frames < 2:
@@ -99,6 +121,11 @@ class SynthParams:
             raise ValueError(f"fps must be >= 1, got {self.fps}")
         if not 0.0 <= self.difficulty <= 4.0:
             raise ValueError(f"difficulty must lie in [0, 4], got {self.difficulty}")
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """The rendered class names, in label order."""
+        return CLASS_SETS[self.class_set]
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,7 +310,7 @@ def sample_clip_spec(
 ) -> ClipSpec:
     """Draw every random quantity of one clip of ``class_name`` (see :class:`ClipSpec`)."""
     if class_name not in _TYPICAL_BACKGROUND:
-        raise ValueError(f"unknown synth4 class {class_name!r}; expected one of {SYNTH4_CLASSES}")
+        raise ValueError(f"unknown synth4 class {class_name!r}; expected one of {SYNTH10_CLASSES}")
     d = params.difficulty
     height, width, frames = params.height, params.width, params.frames
     jitter_std = d * max(height, width) / 100.0
@@ -293,7 +320,7 @@ def sample_clip_spec(
     background = sample_background(_choose_background_kind(class_name, rng, d), rng, canvas)
     figure_height = float(rng.uniform(0.5, 0.72) * height)
     facing = int(rng.choice((-1, 1)))
-    if class_name == "Skiing":
+    if class_name in _TRAVELLING:
         total_travel = float(rng.uniform(0.4, 0.6) * width)
         travel = total_travel / (frames - 1)
         slope = float(rng.uniform(0.0, 0.15))
@@ -364,7 +391,8 @@ class Pose:
     Arms and legs are ``(upper, lower)`` angles. ``lean`` tilts the torso forwards; ``twist``
     narrows the shoulders (torso rotation out of the image plane); ``lift`` (hop) and ``shift``
     (forward hip shift) are fractions of the figure height; ``prop_extent`` is the prop's length
-    as a fraction of the figure height (yo-yo string).
+    as a fraction of the figure height (yo-yo string); ``prop_angle`` is the angle of a rotating
+    prop (the skipping rope's apex, radians).
     """
 
     lean: float
@@ -377,6 +405,7 @@ class Pose:
     shift: float = 0.0
     prop: str = "none"
     prop_extent: float = 0.0
+    prop_angle: float = 0.0
 
 
 def golf_swing_pose(phase: float, amplitude: float) -> Pose:
@@ -445,11 +474,116 @@ def yoyo_pose(phase: float, amplitude: float) -> Pose:
     )
 
 
+def jumping_jack_pose(phase: float, amplitude: float) -> Pose:
+    """Arms sweep from the sides to overhead while the legs open, with a hop at each change."""
+    spread = 0.5 - 0.5 * math.cos(phase)  # 0 = closed, 1 = open
+    arm = min(3.0, 0.15 + 2.7 * amplitude * spread)
+    leg = 0.04 + 0.34 * amplitude * spread
+    return Pose(
+        lean=0.0,
+        twist=0.0,
+        near_arm=(arm, arm + 0.15),
+        far_arm=(-arm, -arm - 0.15),
+        near_leg=(leg, leg),
+        far_leg=(-leg, -leg),
+        lift=0.07 * amplitude * abs(math.sin(phase)),
+    )
+
+
+def squat_pose(phase: float, amplitude: float) -> Pose:
+    """Body-weight squat: knees bend forwards, the hips sink, the arms rise to the horizontal."""
+    down = 0.5 - 0.5 * math.cos(phase)  # 0 = standing, 1 = deepest
+    thigh = 0.05 + 1.3 * amplitude * down
+    shin = -0.05 - 0.45 * amplitude * down
+    arm = 0.1 + 1.45 * down
+    return Pose(
+        lean=0.45 * down,
+        twist=0.0,
+        near_arm=(arm, arm),
+        far_arm=(arm - 0.1, arm - 0.1),
+        near_leg=(thigh, shin),
+        far_leg=(thigh - 0.1, shin - 0.05),
+    )
+
+
+def jump_rope_pose(phase: float, amplitude: float) -> Pose:
+    """Small hops while the hands turn a rope around the body once per cycle."""
+    turn = math.sin(phase)
+    return Pose(
+        lean=0.05,
+        twist=0.0,
+        near_arm=(0.3, 1.2 + 0.35 * math.cos(phase)),
+        far_arm=(0.2, 1.1 + 0.35 * math.cos(phase)),
+        near_leg=(0.12 + 0.1 * max(0.0, turn), -0.05),
+        far_leg=(0.02 + 0.1 * max(0.0, turn), -0.12),
+        lift=0.08 * amplitude * max(0.0, turn) ** 2,
+        prop="rope",
+        prop_angle=phase,
+    )
+
+
+def lunge_pose(phase: float, amplitude: float) -> Pose:
+    """Forward lunge: the front knee bends over the foot, the back knee drops; hands on the hips."""
+    down = 0.5 - 0.5 * math.cos(phase)
+    front = 0.15 + 1.2 * amplitude * down
+    back = -0.15 - 0.45 * amplitude * down
+    return Pose(
+        lean=-0.05,
+        twist=0.3,
+        near_arm=(0.6, -0.8),
+        far_arm=(0.5, -0.9),
+        near_leg=(front, 0.05 - 0.1 * down),
+        far_leg=(back, back - 1.1 * down),
+    )
+
+
+def punch_pose(phase: float, amplitude: float) -> Pose:
+    """Alternating jabs at shoulder height from a boxing guard, with a torso twist."""
+    swing = math.sin(phase)
+    near, far = max(0.0, swing) ** 2, max(0.0, -swing) ** 2
+
+    def arm(extension: float) -> tuple[float, float]:
+        return (0.5 + 1.1 * amplitude * extension, 2.7 - 1.1 * extension)
+
+    return Pose(
+        lean=0.15,
+        twist=0.5 * swing,
+        near_arm=arm(near),
+        far_arm=arm(far),
+        near_leg=(0.3, 0.2),
+        far_leg=(-0.3, -0.2),
+        shift=0.03 * swing,
+    )
+
+
+def walking_pose(phase: float, amplitude: float) -> Pose:
+    """Walking gait (translation is in the spec); one hand holds a leash to a dog ahead."""
+    swing = math.sin(phase)
+    near_thigh, far_thigh = 0.35 * amplitude * swing, -0.35 * amplitude * swing
+    return Pose(
+        lean=0.05,
+        twist=0.0,
+        near_arm=(0.6, 0.9),
+        far_arm=(-0.35 * swing, -0.2 * swing),
+        near_leg=(near_thigh, near_thigh - 0.4 * max(0.0, -swing)),
+        far_leg=(far_thigh, far_thigh - 0.4 * max(0.0, swing)),
+        lift=0.015 * abs(math.cos(phase)),
+        prop="leash",
+        prop_angle=phase,
+    )
+
+
 POSE_FUNCTIONS: dict[str, Callable[[float, float], Pose]] = {
     "GolfSwing": golf_swing_pose,
     "Shotput": shotput_pose,
     "Skiing": skiing_pose,
     "YoYo": yoyo_pose,
+    "JumpingJack": jumping_jack_pose,
+    "BodyWeightSquats": squat_pose,
+    "JumpRope": jump_rope_pose,
+    "Lunges": lunge_pose,
+    "Punch": punch_pose,
+    "WalkingWithDog": walking_pose,
 }
 
 # Segment lengths as fractions of the figure height.
@@ -522,6 +656,24 @@ def figure_geometry(pose: Pose, hip: np.ndarray, size: float, facing: int) -> Fi
         ball = near_hand + np.array([0.0, pose.prop_extent * size])
         near.append((near_hand, ball))
         circles.append((ball, 0.04 * size))
+    elif pose.prop == "rope":
+        # the rope's apex turns around the hip in the image plane, reaching just below the feet
+        apex = hip + 0.5 * size * np.array([facing * math.cos(pose.prop_angle),
+                                             math.sin(pose.prop_angle)])
+        far.append((far_hand, apex))
+        near.append((near_hand, apex))
+    elif pose.prop == "leash":
+        # a dog (body, head, two trotting legs) ahead of the walker, its feet level with his
+        feet_y = max(float(near_foot[1]), float(far_foot[1]))
+        body_rear = np.array([hip[0] + facing * 0.4 * size, feet_y - 0.14 * size])
+        body_front = body_rear + 0.2 * size * forward
+        near.append((near_hand, body_front))
+        near.append((body_rear, body_front))
+        trot = 0.05 * size * math.sin(pose.prop_angle)
+        for x, sign in ((body_rear, 1.0), (body_front, -1.0)):
+            near.append((x, np.array([x[0] + facing * sign * trot, feet_y])))
+        circles.append((body_front + np.array([facing * 0.03 * size, -0.04 * size]),
+                        0.04 * size))
     return FigureGeometry(far_segments=far, near_segments=near, circles=circles)
 
 
@@ -687,7 +839,7 @@ def dataset_entries(params: SynthParams) -> list[ClipEntry]:
     """All clips per class, test clips (first groups, as in UCF101), then train."""
     test_groups = math.ceil(params.test_per_class / CLIPS_PER_GROUP)
     entries = []
-    for label, class_name in enumerate(SYNTH4_CLASSES):
+    for label, class_name in enumerate(params.classes):
         for split, count, first_group in (
             ("test", params.test_per_class, 1),
             ("train", params.train_per_class, test_groups + 1),
@@ -716,7 +868,7 @@ def _manifest_identity(params: SynthParams) -> dict:
         "encoder": dict(ENCODER_SETTINGS),
         # the default domain is left out, so folders made before the field existed stay valid
         "params": {k: v for k, v in asdict(params).items()
-                   if not (k == "domain" and v == "synth4")},
+                   if not (k in ("domain", "class_set") and v == "synth4")},
     }
 
 
@@ -765,10 +917,11 @@ def _write_text(text: str) -> Callable[[Path], None]:
     return lambda path: path.write_text(text, encoding="utf-8")
 
 
-def split_file_texts(entries: list[ClipEntry]) -> dict[str, str]:
+def split_file_texts(entries: list[ClipEntry],
+                     classes: tuple[str, ...] = SYNTH4_CLASSES) -> dict[str, str]:
     """UCF101 split files: ``classInd.txt``, ``trainlist01.txt`` (path + 1-based label) and
     ``testlist01.txt`` (path only)."""
-    class_ind = "".join(f"{i + 1} {name}\n" for i, name in enumerate(SYNTH4_CLASSES))
+    class_ind = "".join(f"{i + 1} {name}\n" for i, name in enumerate(classes))
     train = "".join(f"{e.video_path} {e.label + 1}\n" for e in entries if e.split == "train")
     test = "".join(f"{e.video_path}\n" for e in entries if e.split == "test")
     return {"classInd.txt": class_ind, "trainlist01.txt": train, "testlist01.txt": test}
@@ -802,7 +955,7 @@ def is_complete(root: str | Path, params: SynthParams) -> bool:
 
 def _stale_files(root: Path, keep: set[str]) -> Iterator[Path]:
     """Files in class folders that an earlier generation left: our clip names or tmp files."""
-    for class_name in SYNTH4_CLASSES:
+    for class_name in SYNTH10_CLASSES:
         folder = root / class_name
         if not folder.is_dir():
             continue
@@ -829,7 +982,7 @@ def generate_synth4(root: str | Path, params: SynthParams, progress: bool = True
     (root / MANIFEST_NAME).unlink(missing_ok=True)
 
     entries = dataset_entries(params)
-    for class_name in SYNTH4_CLASSES:
+    for class_name in params.classes:
         (root / class_name).mkdir(exist_ok=True)
 
     def write_clip(entry: ClipEntry, frames: np.ndarray, mask: np.ndarray) -> None:
@@ -846,7 +999,7 @@ def generate_synth4(root: str | Path, params: SynthParams, progress: bool = True
             pending = writer.submit(write_clip, entry, frames, mask)
         if pending is not None:
             pending.result()
-    texts = split_file_texts(entries)
+    texts = split_file_texts(entries, params.classes)
     for name, text in texts.items():
         _write_atomic(root / name, _write_text(text))
 
@@ -855,7 +1008,7 @@ def generate_synth4(root: str | Path, params: SynthParams, progress: bool = True
         path.unlink()
     manifest = {
         **_manifest_identity(params),
-        "classes": list(SYNTH4_CLASSES),
+        "classes": list(params.classes),
         "videos": [
             {**asdict(e), "id": f"{e.class_name}/{e.stem}", "path": e.video_path,
              "mask_path": e.mask_path}

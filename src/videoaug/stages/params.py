@@ -213,6 +213,21 @@ def l2a_semi_selector_params(config: dict, dataset: str, seed: int | None = None
     return params
 
 
+def l2a_fewshot_params(config: dict, dataset: str, method: str, shots: int,
+                       seed: int | None = None) -> dict:
+    """Parameters of one few-shot run (``results/{ds}_fewshot_{method}_{n}shot.json``, method
+    ``pn`` or ``pn_l2a``): the L2A classifier recipe (:func:`l2a_train_params`) overridden by
+    ``l2a.fewshot.classifier`` (``train`` merged key by key), plus the episode settings."""
+    fs = dict(config["l2a"]["fewshot"])
+    classifier = l2a_train_params(config, dataset, "l2a_none", seed)["classifier"]
+    overrides = dict(fs.pop("classifier"))
+    train = {**classifier["train"], **overrides.pop("train", {})}
+    classifier.update(overrides, train=train)
+    fs.pop("shots")
+    fs.pop("dataset")  # which dataset the target runs on, not a parameter of one run
+    novel = fs.pop("novel_classes")
+    return {**fs, "method": method, "shots": int(shots), "classifier": classifier,
+            "novel_classes": None if novel is None else list(novel), "mask": "union"}
 # ------------------------------------------------------------------------------ AVD family
 def flow_params(config: dict, dataset: str) -> dict:
     """Optical flow of one frames shard (``cache/{ds}/flow/{shard}.h5``): only the chosen
