@@ -196,7 +196,7 @@ def _paper_column(columns: Sequence[str], suffix: str, prefer: Sequence[str]) ->
 
 def _full_paper_table(spec: Mapping, extra: Sequence[str] = ()) -> str:
     header = ["paper row", *extra, *spec["columns"]]
-    rows = [[row["name"], *(str(row.get(k, "")) for k in extra),
+    rows = [[row["name"], *("" if row.get(k) is None else str(row[k]) for k in extra),
              *(_paper(row["values"].get(c)) for c in spec["columns"])] for row in spec["rows"]]
     return markdown_table(header, rows)
 
