@@ -7,36 +7,24 @@ import numpy as np
 import pytest
 import torch
 
+from tests.stages.l2a_stores import build_tiny_l2a
 from videoaug.composite import fewshot
-from videoaug.stages.decode import DecodeParams, decode_shard
-from videoaug.stages.l2a import inpaint_shard, segment_shard
 from videoaug.stages.l2a_fewshot import (
     ForegroundComposites,
     train_fewshot,
     train_ids_by_class,
     training_set,
 )
-from videoaug.stages.manifest import build_manifest
 from videoaug.stages.tda import TdaParams
 
 
 @pytest.fixture(scope="module")
 def tiny10(tmp_path_factory):
-    root = tmp_path_factory.mktemp("fewshot")
-    cfg = {"kind": "synthetic", "root": str(root / "synth10"), "synth_classes": "synth10",
-           "synth_train_per_class": 2, "synth_test_per_class": 2, "frames": 8, "height": 32,
-           "width": 40}
-    manifest = root / "manifest.json"
-    build_manifest("synth10", cfg, 0, manifest)
-    frames = root / "frames0.h5"
-    decode_shard(manifest, 0, 1, DecodeParams(short_side=None), frames)
-    masks = root / "masks0.h5"
-    segment_shard(frames, manifest, {"segmenter": "oracle", "options": {}, "compression": "lz4",
-                                     "threads": 1}, masks)
-    bgs = root / "bg0.h5"
-    inpaint_shard(frames, masks, {"method": "auto", "dilate": 2, "static_max_shift": 8.0,
-                                  "radius": 3, "compression": "lz4", "threads": 1}, bgs)
-    return {"manifest": manifest, "frames": [frames], "masks": [masks], "bgs": [bgs]}
+    stores = build_tiny_l2a(tmp_path_factory.mktemp("fewshot"), "synth10",
+                            {"synth_classes": "synth10", "synth_train_per_class": 2,
+                             "synth_test_per_class": 2}, matches=False)
+    return {"manifest": stores["manifest"], "frames": [stores["frames"]],
+            "masks": [stores["masks"]], "bgs": [stores["bgs"]]}
 
 
 def _params(method, shots, seed=0):

@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 import torch
 
+from tests.stages.l2a_stores import build_tiny_l2a
 from videoaug.composite.features import uniform_clip, uniform_indices
-from videoaug.stages.decode import DecodeParams, decode_shard
-from videoaug.stages.l2a import inpaint_shard, match_classes_stage, segment_shard
 from videoaug.stages.l2a_selector import (
     SelectorParams,
     build_pool,
@@ -22,7 +21,6 @@ from videoaug.stages.l2a_selector import (
     train_selector_stage,
     video_features_stage,
 )
-from videoaug.stages.manifest import build_manifest
 
 PARAMS = SelectorParams(feature_width=4, clip_len=4, size=16, hidden=(16, 8), steps=6,
                         batch_pairs=4, reset_every=4, checkpoint_every=2, classifier_width=4,
@@ -31,25 +29,8 @@ PARAMS = SelectorParams(feature_width=4, clip_len=4, size=16, hidden=(16, 8), st
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    root = tmp_path_factory.mktemp("l2a2")
-    cfg = {"kind": "synthetic", "root": str(root / "synth4"), "synth_train_per_class": 3,
-           "synth_test_per_class": 1, "frames": 8, "height": 32, "width": 40}
-    manifest = root / "manifest.json"
-    build_manifest("synth4", cfg, 0, manifest)
-    frames = root / "frames0.h5"
-    decode_shard(manifest, 0, 1, DecodeParams(short_side=None), frames)
-    masks = root / "masks0.h5"
-    segment_shard(frames, manifest, {"segmenter": "oracle", "options": {}, "compression": "lz4",
-                                     "threads": 1}, masks)
-    bgs = root / "bg0.h5"
-    inpaint_shard(frames, masks, {"method": "auto", "dilate": 2, "static_max_shift": 8.0,
-                                  "radius": 3, "compression": "lz4", "threads": 1}, bgs)
-    matches = root / "matches.json"
-    match_classes_stage(manifest, {"model": "unused", "mode": "random", "seed": 0}, matches)
-    feats = root / "features.h5"
-    video_features_stage([frames], PARAMS, feats)
-    return {"root": root, "manifest": manifest, "frames": frames, "masks": masks, "bgs": bgs,
-            "matches": matches, "features": feats}
+    return build_tiny_l2a(tmp_path_factory.mktemp("l2a2"), "synth4",
+                          {"synth_train_per_class": 3, "synth_test_per_class": 1}, PARAMS)
 
 
 def _train(tiny, out, **kw):

@@ -7,11 +7,10 @@ import numpy as np
 import pytest
 
 from tests.result_contract import RESULT_KEYS
+from tests.stages.l2a_stores import build_tiny_l2a
 from videoaug.composite.compose import mixed_label_weight, soft_label
 from videoaug.composite.stores import L2AStores
-from videoaug.stages.decode import DecodeParams, decode_shard
-from videoaug.stages.l2a import inpaint_shard, match_classes_stage, segment_shard
-from videoaug.stages.l2a_selector import SelectorParams, read_top_pairs, video_features_stage
+from videoaug.stages.l2a_selector import SelectorParams, read_top_pairs
 from videoaug.stages.l2a_semi import (
     STUDENTS,
     read_pseudo,
@@ -21,7 +20,6 @@ from videoaug.stages.l2a_semi import (
     teacher_stage,
     train_semi,
 )
-from videoaug.stages.manifest import build_manifest
 from videoaug.stages.tda import TdaParams
 
 SELECTOR = SelectorParams(feature_width=4, clip_len=4, size=16, hidden=(16, 8), steps=4,
@@ -31,26 +29,10 @@ SELECTOR = SelectorParams(feature_width=4, clip_len=4, size=16, hidden=(16, 8), 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    root = tmp_path_factory.mktemp("l2a_semi")
-    cfg = {"kind": "synthetic", "root": str(root / "synth4"), "synth_train_per_class": 5,
-           "synth_test_per_class": 1, "frames": 8, "height": 32, "width": 40}
-    manifest = root / "manifest.json"
-    build_manifest("synth4", cfg, 0, manifest)
-    frames = root / "frames0.h5"
-    decode_shard(manifest, 0, 1, DecodeParams(short_side=None), frames)
-    masks = root / "masks0.h5"
-    segment_shard(frames, manifest, {"segmenter": "oracle", "options": {}, "compression": "lz4",
-                                     "threads": 1}, masks)
-    bgs = root / "bg0.h5"
-    inpaint_shard(frames, masks, {"method": "auto", "dilate": 2, "static_max_shift": 8.0,
-                                  "radius": 3, "compression": "lz4", "threads": 1}, bgs)
-    matches = root / "matches.json"
-    match_classes_stage(manifest, {"model": "unused", "mode": "random", "seed": 0}, matches)
-    feats = root / "features.h5"
-    video_features_stage([frames], SELECTOR, feats)
-    return {"root": root, "manifest": manifest, "frames": [frames], "masks": [masks],
-            "bgs": [bgs], "matches": matches, "features": feats,
-            "m": json.loads(manifest.read_text())}
+    stores = build_tiny_l2a(tmp_path_factory.mktemp("l2a_semi"), "synth4",
+                            {"synth_train_per_class": 5, "synth_test_per_class": 1}, SELECTOR)
+    return {**stores, "frames": [stores["frames"]], "masks": [stores["masks"]],
+            "bgs": [stores["bgs"]], "m": json.loads(stores["manifest"].read_text())}
 
 
 def _params(method, fraction=40, threshold=0.0, seed=0):
