@@ -53,8 +53,8 @@ from videoaug.stages.l2a_selector import (
     score_pairs_stage,
     train_selector_stage,
 )
-from videoaug.stages.l2a_train import CompositeClips, OneHotClips, fit_and_test
-from videoaug.stages.tda import TdaParams
+from videoaug.stages.l2a_train import CompositeClips, OneHotClips
+from videoaug.stages.tda import TdaParams, fit_and_test
 from videoaug.train.datasets import ClipSamples, ConcatSamples
 from videoaug.train.evaluate import view_probs
 

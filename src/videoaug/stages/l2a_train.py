@@ -29,7 +29,6 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from videoaug.augment.policy import Policy
 from videoaug.composite.compose import Variant, composite_pair
 from videoaug.composite.semi import RelabelledStores
 from videoaug.composite.stores import L2AStores
@@ -39,21 +38,16 @@ from videoaug.seeding import derive_seed
 from videoaug.stages.l2a_ablation import ABLATIONS, pairs_store
 from videoaug.stages.l2a_selector import PAIRS_SCHEMA, read_top_pairs
 from videoaug.stages.tda import (
-    CLIP_INPUTS,
     TdaParams,
-    build_classifier,
-    evaluation_views,
+    fit_and_test,
     training_clips,
 )
 from videoaug.train.datasets import (
-    ClipSamples,
     ConcatSamples,
     EpochDataset,
     clip_indices,
     last_clip_start,
 )
-from videoaug.train.evaluate import metrics_from_probs, view_probs
-from videoaug.train.trainer import TrainConfig, Trainer
 from videoaug.train.transforms import FrameTransform, frames_to_clip
 
 log = logging.getLogger("videoaug")
@@ -186,28 +180,6 @@ class CompositeClips(EpochDataset):
         frames = comp.frames[clip_indices(count, start, self.clip_len, self.stride)]
         clip = frames_to_clip(self.transform(frames, rng))
         return clip, torch.from_numpy(comp.label.astype(np.float32)), index
-
-
-def fit_and_test(train: Dataset, frames: Sequence[str | Path], manifest: dict,
-                 cparams: TdaParams, seed: int, batch_transform: Policy | None = None,
-                 ) -> tuple[Trainer, list[dict], dict[str, Any], ClipSamples]:
-    """Train a fresh classifier (initialised and shuffled from ``seed``) on ``train`` with the
-    shared trainer, then test it on the manifest's test split (``num_test_clips`` views per
-    video, softmax averaged). Returns ``(trainer, history, metrics, test views)``; ``metrics``
-    has ``per_class`` keyed by class name. ``batch_transform``: e.g. a CutMix policy."""
-    classes = list(manifest["classes"])
-    test = evaluation_views(frames, manifest, cparams, derive_seed(seed, "test"))
-    model = build_classifier(cparams, len(classes), seed)
-    config = TrainConfig.from_dict({**cparams.train, "seed": seed})
-    trainer = Trainer(model, config, len(classes), batch_transform=batch_transform,
-                      inputs=CLIP_INPUTS)
-    history = trainer.fit(train)
-    probs, labels, _ = view_probs(trainer.model, test, cparams.eval_batch_size,
-                                  device=trainer.device, inputs=trainer.inputs,
-                                  num_workers=config.num_workers)
-    metrics = metrics_from_probs(probs, labels, len(classes))
-    metrics["per_class"] = dict(zip(classes, metrics["per_class"], strict=True))
-    return trainer, history, metrics, test
 
 
 def train_l2a(manifest_path: str | Path, frames: Sequence[str | Path],

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import Tensor
+from torch.utils.data import Dataset
 
 from videoaug.augment import functional
 from videoaug.augment.policy import Policy, parse_policy
@@ -141,6 +142,28 @@ def build_classifier(params: TdaParams, num_classes: int, seed: int) -> torch.nn
                        **params.model_options)
 
 
+def fit_and_test(train: Dataset, frames: Sequence[str | Path], manifest: dict,
+                 cparams: TdaParams, seed: int, batch_transform: Policy | None = None,
+                 ) -> tuple[Trainer, list[dict], dict[str, Any], ClipSamples]:
+    """Train a fresh classifier (initialised and shuffled from ``seed``) on ``train`` with the
+    shared trainer, then test it on the manifest's test split (``num_test_clips`` views per
+    video, softmax averaged). Returns ``(trainer, history, metrics, test views)``; ``metrics``
+    has ``per_class`` keyed by class name. ``batch_transform``: e.g. a CutMix policy."""
+    classes = list(manifest["classes"])
+    test = evaluation_views(frames, manifest, cparams, derive_seed(seed, "test"))
+    model = build_classifier(cparams, len(classes), seed)
+    config = TrainConfig.from_dict({**cparams.train, "seed": seed})
+    trainer = Trainer(model, config, len(classes), batch_transform=batch_transform,
+                      inputs=CLIP_INPUTS)
+    history = trainer.fit(train)
+    probs, labels, _ = view_probs(trainer.model, test, cparams.eval_batch_size,
+                                  device=trainer.device, inputs=trainer.inputs,
+                                  num_workers=config.num_workers)
+    metrics = metrics_from_probs(probs, labels, len(classes))
+    metrics["per_class"] = dict(zip(classes, metrics["per_class"], strict=True))
+    return trainer, history, metrics, test
+
+
 def train_tda(manifest_path: str | Path, frames_paths: Sequence[str | Path], params: TdaParams,
               out: str | Path) -> dict[str, Any]:
     """Train and test one classifier with ``params.policy``; write and return the result JSON.
@@ -155,18 +178,9 @@ def train_tda(manifest_path: str | Path, frames_paths: Sequence[str | Path], par
     policy = parse_policy(params.policy)
     seed = run_seed(params, manifest["dataset"], policy)
     train = training_clips(frames_paths, manifest, params, seed)
-    test = evaluation_views(frames_paths, manifest, params, derive_seed(seed, "test"))
-    model = build_classifier(params, len(classes), seed)
-    config = TrainConfig.from_dict({**params.train, "seed": seed})
     # "none" has no steps: no transform at all rather than an identity call per batch.
-    trainer = Trainer(model, config, len(classes), batch_transform=policy if policy.steps else None,
-                      inputs=CLIP_INPUTS)
-    history = trainer.fit(train)
-    probs, labels, _ = view_probs(trainer.model, test, params.eval_batch_size,
-                                  device=trainer.device, inputs=trainer.inputs,
-                                  num_workers=config.num_workers)
-    metrics = metrics_from_probs(probs, labels, len(classes))
-    metrics["per_class"] = dict(zip(classes, metrics["per_class"], strict=True))
+    trainer, history, metrics, test = fit_and_test(
+        train, frames_paths, manifest, params, seed, policy if policy.steps else None)
     result = result_record(
         dataset=manifest["dataset"],
         method=f"tda_{policy.slug}",
@@ -187,7 +201,7 @@ def train_tda(manifest_path: str | Path, frames_paths: Sequence[str | Path], par
         model={
             "backbone": params.backbone,
             "parameters": int(sum(p.numel() for p in trainer.model.parameters())),
-            "init": getattr(model, "init_report", None),
+            "init": getattr(trainer.model, "init_report", None),
         },
         device=str(trainer.device),
     )
