@@ -5,20 +5,6 @@ set -euo pipefail
 if command -v chromium >/dev/null 2>&1; then
   exit 0
 fi
-echo "chromium not found: installing Debian's chromium package" >&2
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-    echo "error: chromium is missing and this user cannot install packages." >&2
-    echo "Install it yourself (Debian/Ubuntu: apt-get install chromium), then rerun." >&2
-    exit 1
-  fi
-fi
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "error: chromium is missing and apt-get is not available; install chromium with your" >&2
-  echo "system's package manager, then rerun." >&2
-  exit 1
-fi
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+source "$(dirname "$0")/apt_install.sh"
+apt_install chromium chromium "Debian/Ubuntu: apt-get install chromium" --no-install-recommends
 command -v chromium >/dev/null
