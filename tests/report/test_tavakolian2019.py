@@ -43,7 +43,8 @@ def test_tables_show_paper_and_mean_std(tmp_path):
     t4 = (tmp_path / "tables" / "tavakolian2019_table4.md").read_text()
     assert "45.00" in t4 and "I3D [3]" in t4
     # the test-set standard error of 45 % on 200 videos: 100 * sqrt(.45 * .55 / 200) = 3.52
-    assert "45.00, SE 3.52" in t4
+    assert "45.00, SE 3.52 (n=200)" in t4
+    assert "60.00 ± 14.14 (n=2), SE – |" in t1  # no test-video count in those results
 
 
 def test_report_paths_cover_every_table():

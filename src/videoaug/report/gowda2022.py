@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from videoaug.report.tables import (
-    fmt_se,
+    fmt_mean_std,
+    fmt_mean_std_se,
     load_paper_numbers,
     load_result,
     markdown_table,
@@ -117,11 +118,9 @@ def top1_cell(runs: Sequence[dict], with_se: bool = True) -> str:
     if not runs:
         return MISSING
     stats = mean_std(100.0 * float(r["metrics"]["top1"]) for r in runs)
-    mean, std, n = stats
-    text = f"{mean:.2f}" if n == 1 else f"{mean:.2f} ± {std:.2f} (n={n})"
-    if with_se:
-        text += f", SE {fmt_se(mean, runs[0].get('counts', {}).get('test_videos'))}"
-    return text
+    if not with_se:
+        return fmt_mean_std(stats)
+    return fmt_mean_std_se(stats, runs[0].get("counts", {}).get("test_videos"))
 
 
 def count_cell(runs: Sequence[dict], key: str) -> str:

@@ -77,6 +77,12 @@ def fmt_mean_std(stats: tuple[float, float, int] | None, decimals: int = 2) -> s
     return f"{mean:.{decimals}f}" if n == 1 else f"{mean:.{decimals}f} ± {std:.{decimals}f} (n={n})"
 
 
+def fmt_mean_std_se(stats: tuple[float, float, int], n_test: int | None) -> str:
+    """``"61.67 ± 3.82 (n=3), SE 3.44 (n=200)"``: top-1 (%) mean ± std over seeds, then the
+    test-set standard error of that mean ("–" when the number of test videos is unknown)."""
+    return f"{fmt_mean_std(stats)}, SE {fmt_se(stats[0], n_test)}"
+
+
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]

@@ -20,13 +20,13 @@ from pathlib import Path
 
 from videoaug.report.tables import (
     fmt_mean_std,
+    fmt_mean_std_se,
     load_paper_numbers,
     load_result,
     markdown_table,
     mean_std,
     test_videos,
     top1_percent,
-    top1_standard_error,
 )
 
 TABLE1_STREAMS = ("frames_rgb", "frames_flow", "rgb", "flow")
@@ -82,15 +82,13 @@ def collect(paths: Iterable[str | Path]) -> dict[Key, list[tuple[float, int | No
 
 def _cell(groups: Mapping[Key, list[tuple[float, int | None]]], ds: str, method: str,
           backbone: str | None, test: str | None = None) -> str:
-    """``"61.67 ± 3.82 (n=3), SE 3.44"``: mean ± std over seeds, then the test-set standard error
-    of that mean top-1 (issue 12: every table says how much one test set can tell)."""
+    """``"61.67 ± 3.82 (n=3), SE 3.44 (n=200)"``: mean ± std over seeds, then the test-set
+    standard error of that mean top-1 (every table says how much one test set can tell)."""
     runs = groups.get((ds, method, backbone, test or ds))
     if not runs:
         return fmt_mean_std(None)
-    stats = mean_std([top1 for top1, _ in runs])
-    n_test = next((n for _, n in runs if n), None)
-    text = fmt_mean_std(stats)
-    return text if not n_test else f"{text}, SE {top1_standard_error(stats[0], n_test):.2f}"
+    return fmt_mean_std_se(mean_std([top1 for top1, _ in runs]),
+                           next((n for _, n in runs if n), None))
 
 
 def _fusion_backbone(method: str, default: str) -> str | None:
