@@ -26,7 +26,7 @@ from common import row  # noqa: E402
 
 from videoaug.config import load_config  # noqa: E402
 from videoaug.io.store import FRAMES_SCHEMA, FrameStore, FrameStoreWriter, atomic_store  # noqa: E402
-from videoaug.stages import params as stage_params  # noqa: E402
+from videoaug.methods.avd import params as params_avd  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 VIDEOS, FRAMES, HEIGHT, WIDTH = 8, 48, 112, 144
@@ -60,7 +60,7 @@ def make_inputs(folder: Path) -> tuple[Path, Path]:
 
 
 def bare_flow(shard: Path, method: str, options: dict) -> float:
-    from videoaug.avd.flow import FlowComputer
+    from videoaug.methods.avd.flow import FlowComputer
 
     store = FrameStore(shard)
     clips = [store.read(i) for i in range(len(store))]  # outside the timing: reading is the stage's
@@ -89,7 +89,7 @@ def stage_peak(imports: str, call: str) -> tuple[float, float]:
 def run() -> dict[str, dict]:
     config = load_config([ROOT / "config.yaml"])
     cv2.setNumThreads(1)
-    flow = stage_params.flow_params(config, "synth4")
+    flow = params_avd.flow_params(config, "synth4")
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -97,18 +97,18 @@ def run() -> dict[str, dict]:
         pairs = VIDEOS * (FRAMES - 1)
         bare = min(bare_flow(shard, flow["method"], flow["options"]) for _ in range(2))
         stage_s, flow_rss = min(stage_peak(
-            "from videoaug.stages.avd import FlowParams, optical_flow_shard",
+            "from videoaug.methods.avd.stage import FlowParams, optical_flow_shard",
             f"optical_flow_shard({str(shard)!r}, FlowParams(**{flow!r}), "
             f"{str(tmp / 'flow.h5')!r})") for _ in range(2))
         results["flow_vs_bare_opencv"] = row(bare / stage_s, ">= 0.9", bare / stage_s >= 0.9,
                                              method=flow["method"],
                                              bare_ms_per_pair=round(1000 * bare / pairs, 2),
                                              stage_ms_per_pair=round(1000 * stage_s / pairs, 2))
-        avd = stage_params.avd_params(config, "synth4", "rgb")
+        avd = params_avd.avd_params(config, "synth4", "rgb")
         avd["model"]["iterations"] = 2  # a barely trained encoder costs as much as a trained one
         avd["threads"] = 1
         _, train_rss = stage_peak(
-            "from videoaug.stages.avd import AvdParams, train_avd_model",
+            "from videoaug.methods.avd.stage import AvdParams, train_avd_model",
             f"train_avd_model({str(manifest)!r}, [{str(shard)!r}], AvdParams(**{avd!r}),"
             f" {str(tmp / 'model.pt')!r})")
         per = {}
@@ -116,10 +116,10 @@ def run() -> dict[str, dict]:
             values = {**avd, "input": name}
             model = repr(str(tmp / "model.pt")) if name == "rgb" else "None"
             per[name] = min(stage_peak(
-                "from videoaug.stages.avd import AvdParams, distill_shard",
+                "from videoaug.methods.avd.stage import AvdParams, distill_shard",
                 f"distill_shard({str(manifest)!r}, {str(shard)!r}, {model}, "
                 f"AvdParams(**{values!r}), {str(tmp / (name + '.h5'))!r})") for _ in range(2))
-        from videoaug.stages.avd import window_starts
+        from videoaug.methods.avd.stage import window_starts
 
         clips = VIDEOS * len(window_starts(FRAMES, avd["model"]["clip_len"], 1,
                                            avd["window_stride"]))

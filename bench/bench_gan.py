@@ -4,7 +4,8 @@
   the paper-style schedule (``gan.n_critic: 5``, no DiffAugment: the configuration before the
   CPU-scale tuning) and for the current config, measured side by side in one run.
 * ``gan_quality_vs_minutes``: class consistency, Fréchet distance and diversity of a class's pool
-  (``videoaug.gan.quality``, evaluator ``cache/synth4/gan_quality/net.pt``) after 1, 2, 4, ...
+  (``videoaug.methods.sps.gan.quality``,
+   evaluator ``cache/synth4/gan_quality/net.pt``) after 1, 2, 4, ...
   minutes of training on one thread. Minutes are the training process's CPU time (one thread:
   CPU time = wall time on a quiet core), so other jobs on a shared machine do not distort them;
   wall time is reported beside it.
@@ -32,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import peak_rss_mb, row  # noqa: E402
 
 from videoaug.config import load_config  # noqa: E402
-from videoaug.gan.training import train_wgan  # noqa: E402
-from videoaug.stages.gan_stages import GanParams  # noqa: E402
+from videoaug.methods.sps.gan.training import train_wgan  # noqa: E402
+from videoaug.methods.sps.gan_stages import GanParams  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
@@ -76,9 +77,13 @@ def _prerequisites(dataset: str) -> dict:
 def quality_curve(cls: str, minutes: list[float], overrides: dict | None = None,
                   dataset: str = "synth4", chunk: int = 20) -> list[dict]:
     """Quality of ``cls``'s pool after each of ``minutes`` of one-thread training (CPU time)."""
+    from videoaug.methods.sps.gan_stages import (
+        class_index,
+        class_training_images,
+        generate_class_pool,
+    )
+    from videoaug.methods.sps.quality_stage import measure_quality
     from videoaug.seeding import derive_seed
-    from videoaug.stages.gan_quality import measure_quality
-    from videoaug.stages.gan_stages import class_index, class_training_images, generate_class_pool
 
     torch.set_num_threads(1)
     paths = _prerequisites(dataset)

@@ -52,7 +52,7 @@ def bench_augment_vs_pil_loop_cuda() -> dict:
 
 
 def bench_wgan_iters_per_s_cuda() -> dict:
-    from videoaug.gan.training import (
+    from videoaug.methods.sps.gan.training import (
         WGANConfig,
         array_batch_sampler,
         build_state,

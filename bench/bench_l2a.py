@@ -32,9 +32,11 @@ import numpy as np
 import torch
 from common import best_time, peak_rss_mb, row
 
-from videoaug.composite.compose import composite
-from videoaug.composite.inpaint import inpaint_video, psnr
-from videoaug.composite.segment import (
+from videoaug.data.synthetic import SynthParams, generate_synth4, synth4_records
+from videoaug.io.video import decode_video
+from videoaug.methods.l2a.compose import composite
+from videoaug.methods.l2a.inpaint import inpaint_video, psnr
+from videoaug.methods.l2a.segment import (
     MediapipeSegmenter,
     TorchvisionSegmenter,
     build_maskrcnn,
@@ -42,8 +44,6 @@ from videoaug.composite.segment import (
     mask_iou,
     summarize,
 )
-from videoaug.data.synthetic import SynthParams, generate_synth4, synth4_records
-from videoaug.io.video import decode_video
 
 CLIPS_PER_CLASS = 3
 # (result key, l2a.segmenter, backend options)
@@ -151,7 +151,7 @@ def _detectron2_rows(few: np.ndarray) -> dict:
         from detectron2.modeling import build_model
     except ImportError:
         return {}
-    from videoaug.composite.segment import Detectron2Segmenter
+    from videoaug.methods.l2a.segment import Detectron2Segmenter
 
     with tempfile.TemporaryDirectory() as tmp:
         from detectron2 import model_zoo
@@ -279,7 +279,7 @@ import tempfile
 from pathlib import Path
 import numpy as np
 from videoaug.io.store import FRAMES_SCHEMA, FrameStoreWriter, atomic_store
-from videoaug.stages.l2a import segment_shard, inpaint_shard
+from videoaug.methods.l2a.prepare import segment_shard, inpaint_shard
 tmp = Path(tempfile.mkdtemp())
 rng = np.random.default_rng(0)
 with atomic_store(tmp / "f.h5", FRAMES_SCHEMA, {{}}) as h:

@@ -21,9 +21,9 @@ import numpy as np
 import torch
 
 from bench.common import best_time, peak_rss_mb, row
-from videoaug.composite.compose import composite_clip
-from videoaug.composite.features import Tiny3D, uniform_clip
-from videoaug.composite.selector import PairBatch, Selector, reinforce_step
+from videoaug.methods.l2a.compose import composite_clip
+from videoaug.methods.l2a.features import Tiny3D, uniform_clip
+from videoaug.methods.l2a.selector import PairBatch, Selector, reinforce_step
 from videoaug.train.trainer import TrainConfig, Trainer, predict
 from videoaug.train.transforms import InputSpec
 
@@ -57,10 +57,10 @@ def _composite_rate() -> float:
 def _store_composite_rate(root: Path) -> float:
     """Pairs composited per second from the cached stores (frames, LZ4 bit-packed masks,
     backgrounds of a decoded synth4), as training does."""
-    from videoaug.composite.compose import composite_pair
-    from videoaug.composite.stores import L2AStores
+    from videoaug.methods.l2a.compose import composite_pair
+    from videoaug.methods.l2a.prepare import inpaint_shard, segment_shard
+    from videoaug.methods.l2a.stores import L2AStores
     from videoaug.stages.decode import DecodeParams, decode_shard
-    from videoaug.stages.l2a import inpaint_shard, segment_shard
     from videoaug.stages.manifest import build_manifest
 
     cfg = {"kind": "synthetic", "root": str(root / "synth4"), "synth_train_per_class": 2,

@@ -25,16 +25,11 @@ log = logging.getLogger("videoaug")
 # and imports nothing heavy at module level (every command starts fast).
 COMMAND_GROUPS = (
     "videoaug.stages.data_cli",
-    "videoaug.stages.sps_cli",
-    "videoaug.stages.tda_cli",
+    "videoaug.methods.sps.cli",
+    "videoaug.methods.tda.cli",
     "videoaug.report.cli",
-    "videoaug.stages.l2a_cli",
-    "videoaug.stages.l2a_selector_cli",
-    "videoaug.stages.l2a_ablation_cli",
-    "videoaug.stages.l2a_semi_cli",
-    "videoaug.stages.l2a_fewshot_cli",
-    "videoaug.stages.avd_cli",
-    "videoaug.stages.gan_quality_cli",
+    "videoaug.methods.l2a.cli",
+    "videoaug.methods.avd.cli",
 )
 
 

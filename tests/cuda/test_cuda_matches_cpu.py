@@ -68,7 +68,7 @@ def test_classifier_training_step():
 
 
 def test_wgan_gp_critic_and_generator_steps():
-    from videoaug.gan.training import (
+    from videoaug.methods.sps.gan.training import (
         WGANConfig,
         build_state,
         critic_step,
@@ -78,7 +78,7 @@ def test_wgan_gp_critic_and_generator_steps():
 
     config = WGANConfig(image_size=16, base_channels=8, batch_size=8, iterations=1)
     images = np.random.default_rng(0).integers(0, 256, (32, 16, 16, 3), dtype=np.uint8)
-    from videoaug.gan.training import array_batch_sampler
+    from videoaug.methods.sps.gan.training import array_batch_sampler
 
     sampler = array_batch_sampler(images, 16)
     results = {}

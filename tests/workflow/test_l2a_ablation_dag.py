@@ -4,8 +4,8 @@ own per ablation row that keeps the Selector, the shared one otherwise, and the 
 import re
 
 from tests.workflow.conftest import copy_project, snakemake
-from videoaug.report.gowda2022 import table_methods
-from videoaug.stages.l2a_ablation import SELECTOR_KEYS
+from videoaug.methods.l2a.ablation import SELECTOR_KEYS
+from videoaug.methods.l2a.gowda2022 import table_methods
 
 
 def _job_counts(dry_run_output: str) -> dict[str, int]:

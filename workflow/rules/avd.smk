@@ -4,8 +4,8 @@
 # rgb, flow (AVD(RGB), AVD(OF)), di (dynamic image of the same windows, Table 4); `-<backbone>` picks another
 # 2D CNN (Table 2); `a+b` is the late fusion of streams a and b; `_on_{target}` tests on another dataset.
 
-from videoaug.avd import paths as avd_paths
-from videoaug.report import tavakolian2019 as avd_report
+from videoaug.methods.avd import paths as avd_paths
+from videoaug.methods.avd import tavakolian2019 as avd_report
 
 AVD_BACKBONES = "tsn_resnet18|tsn_resnet50|tsn_resnet101|tsn_alexnet|tsn_googlenet|tsn_mobilenet_v3_small"
 AVD_BASE_RE = r"(frames_rgb|frames_flow|rgb|flow|di)"
@@ -22,7 +22,7 @@ rule optical_flow:
     output:
         f"{CACHE}/{{ds}}/flow/{{shard}}.h5",
     params:
-        p=lambda w: as_json(stage_params.flow_params(config, w.ds)),
+        p=lambda w: as_json(params_avd.flow_params(config, w.ds)),
     log:
         "logs/{ds}/optical_flow/{shard}.log",
     benchmark:
@@ -51,7 +51,7 @@ rule train_avd:
             category="AVD",
         ),
     params:
-        p=lambda w: as_json(stage_params.avd_params(config, w.ds, w.input)),
+        p=lambda w: as_json(params_avd.avd_params(config, w.ds, w.input)),
     log:
         "logs/{ds}/train_avd/{input}.log",
     benchmark:
@@ -79,7 +79,7 @@ rule distill:
     output:
         f"{CACHE}/{{ds}}/avd/{{input}}/{{shard}}.h5",
     params:
-        p=lambda w: as_json(stage_params.avd_params(config, w.ds, w.input)),
+        p=lambda w: as_json(params_avd.avd_params(config, w.ds, w.input)),
         model=lambda w, input: f"--model {quoted(input.model)}" if input.model else "",
     log:
         "logs/{ds}/distill/{input}_{shard}.log",
@@ -124,7 +124,7 @@ rule train_avd_classifier:
         result="results/{ds}_avd_{stream}.json",
         scores="results/scores/{ds}_avd_{stream}.npz",
     params:
-        p=lambda w: as_json(stage_params.avd_classifier_params(config, w.ds, w.stream)),
+        p=lambda w: as_json(params_avd.avd_classifier_params(config, w.ds, w.stream)),
     log:
         "logs/{ds}/train_avd_classifier/{stream}.log",
     benchmark:
@@ -150,7 +150,7 @@ use rule train_avd_classifier as train_avd_classifier_seed with:
         result="results/seeds/{ds}_avd_{stream}_s{seed}.json",
         scores="results/scores/seeds/{ds}_avd_{stream}_s{seed}.npz",
     params:
-        p=lambda w: as_json(stage_params.avd_classifier_params(config, w.ds, w.stream, int(w.seed))),
+        p=lambda w: as_json(params_avd.avd_classifier_params(config, w.ds, w.stream, int(w.seed))),
     log:
         "logs/{ds}/train_avd_classifier/{stream}_s{seed}.log",
     benchmark:
@@ -171,7 +171,7 @@ rule train_avd_cross:
         result="results/seeds/{ds}_avd_{stream}_on_{target}_s{seed}.json",
         scores="results/scores/seeds/{ds}_avd_{stream}_on_{target}_s{seed}.npz",
     params:
-        p=lambda w: as_json(stage_params.avd_classifier_params(config, w.ds, w.stream, int(w.seed), w.target)),
+        p=lambda w: as_json(params_avd.avd_classifier_params(config, w.ds, w.stream, int(w.seed), w.target)),
     log:
         "logs/{ds}/train_avd_classifier/{stream}_on_{target}_s{seed}.log",
     benchmark:

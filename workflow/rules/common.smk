@@ -10,6 +10,10 @@ from videoaug.data.records import DatasetError
 from videoaug.data.registry import dataset_class_names
 from videoaug.resources import rule_resource
 from videoaug.stages import params as stage_params
+from videoaug.methods.avd import params as params_avd
+from videoaug.methods.l2a import params as params_l2a
+from videoaug.methods.sps import params as params_sps
+from videoaug.methods.tda import params as params_tda
 
 CACHE = config["cache_dir"]
 ENV_CORE = "../../envs/core.yaml"
@@ -112,7 +116,7 @@ def pool_paths(ds):
 
 def temporal_inputs(wildcards):
     """SSDI shards, and the generated pools unless the method adds no generated image."""
-    base = stage_params.split_temporal_method(wildcards.method)[0]
+    base = params_sps.split_temporal_method(wildcards.method)[0]
     inputs = {"manifest": f"{CACHE}/{wildcards.ds}/manifest.json", "ssdi": ssdi_shards(wildcards.ds)}
     if base != "ssdi":
         inputs["pools"] = pool_paths(wildcards.ds)
@@ -140,7 +144,7 @@ def l2a_background_shards(ds):
 # Learn2Augment part 2 (workflow/rules/l2a.smk, train_l2a): inputs and extra arguments of a
 # classifier run; method l2a needs the masks, backgrounds and scored pairs, l2a_none only the frames.
 def l2a_train_inputs(w):
-    from videoaug.stages import l2a_ablation  # Tables 1/2 rows: own pairs.h5, MixUp rows no masks
+    from videoaug.methods.l2a import ablation as l2a_ablation  # Tables 1/2 rows: own pairs.h5, MixUp rows no masks
 
     inputs = {"manifest": f"{CACHE}/{w.ds}/manifest.json", "frames": frames_shards(w.ds)}
     if w.method != "l2a_none" and l2a_ablation.uses_masks(w.method):
@@ -176,7 +180,7 @@ def l2a_semi_results(ds, seeds):
     the inputs of a Table 3 writer."""
     return expand("results/seeds/{ds}_{method}_semi{p}_s{seed}.json", ds=ds,
                   method=config["l2a"]["semi"]["methods"],
-                  p=stage_params.l2a_semi_fractions(config, ds), seed=seeds)
+                  p=params_l2a.l2a_semi_fractions(config, ds), seed=seeds)
 
 
 # Learn2Augment few-shot (workflow/rules/l2a.smk, train_fewshot_seed): inputs and extra arguments of a run

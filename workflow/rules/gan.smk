@@ -9,7 +9,7 @@ rule train_wgan:
         f"{CACHE}/{{ds}}/gan/{{cls}}.pt",
     params:
         threads=config_threads("train_wgan"),
-        p=lambda w: as_json(stage_params.gan_params(config, w.ds)),
+        p=lambda w: as_json(params_sps.gan_params(config, w.ds)),
     log:
         "logs/{ds}/train_wgan/{cls}.log",
     benchmark:
@@ -36,7 +36,7 @@ rule generate_pool:
         f"{CACHE}/{{ds}}/gan/{{cls}}_pool.h5",
     params:
         threads=config_threads("generate_pool"),
-        p=lambda w: as_json(stage_params.gan_params(config, w.ds)),
+        p=lambda w: as_json(params_sps.gan_params(config, w.ds)),
         compression=config["compression"],
     log:
         "logs/{ds}/generate_pool/{cls}.log",
@@ -61,7 +61,7 @@ rule gan_quality_net:
     output:
         f"{CACHE}/{{ds}}/gan_quality/net.pt",
     params:
-        p=lambda w: as_json(stage_params.gan_quality_params(config, w.ds)),
+        p=lambda w: as_json(params_sps.gan_quality_params(config, w.ds)),
     log:
         "logs/{ds}/gan_quality_net.log",
     benchmark:

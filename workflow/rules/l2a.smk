@@ -6,10 +6,10 @@
 ENV_TEXT = "../../envs/text.yaml"
 ENV_SEGMENT = "../../envs/segment.yaml"
 
-from videoaug.stages import l2a_ablation
-from videoaug.report import gowda2022 as gowda_report
+from videoaug.methods.l2a import ablation as l2a_ablation
+from videoaug.methods.l2a import gowda2022 as gowda_report
 
-# train_l2a's methods: the supervised runs and the Tables 1/2 ablations (videoaug.stages.l2a_ablation)
+# train_l2a's methods: the supervised runs and the Tables 1/2 ablations (videoaug.methods.l2a.ablation)
 L2A_TRAIN_METHODS = "|".join(("l2a", "l2a_none", "l2a_random", "l2a_actorcut", *l2a_ablation.NEW_METHODS))
 
 
@@ -20,7 +20,7 @@ rule segment:
     output:
         f"{CACHE}/{{ds}}/masks/{{shard}}.h5",
     params:
-        p=lambda w: as_json(stage_params.l2a_segment_params(config, w.ds)),
+        p=lambda w: as_json(params_l2a.l2a_segment_params(config, w.ds)),
     log:
         "logs/{ds}/segment/{shard}.log",
     benchmark:
@@ -62,7 +62,7 @@ rule inpaint:
     output:
         f"{CACHE}/{{ds}}/backgrounds/{{shard}}.h5",
     params:
-        p=lambda w: as_json(stage_params.l2a_inpaint_params(config, w.ds)),
+        p=lambda w: as_json(params_l2a.l2a_inpaint_params(config, w.ds)),
     log:
         "logs/{ds}/inpaint/{shard}.log",
     benchmark:
@@ -85,7 +85,7 @@ rule match_classes:
     output:
         f"{CACHE}/{{ds}}/matches.json",
     params:
-        p=lambda w: as_json(stage_params.l2a_match_params(config, w.ds)),
+        p=lambda w: as_json(params_l2a.l2a_match_params(config, w.ds)),
     log:
         "logs/{ds}/match_classes.log",
     conda:
@@ -136,7 +136,7 @@ rule figure_l2a_compositing:
         " --out {output:q}"
 
 
-# Learn2Augment part 2 (src/videoaug/stages/l2a_selector.py): per-video features, the Selector
+# Learn2Augment part 2 (src/videoaug/methods/l2a/selector_stage.py): per-video features, the Selector
 # trained with REINFORCE (resumable from selector.pt.partial) and the scored search space.
 rule l2a_features:
     input:
@@ -144,7 +144,7 @@ rule l2a_features:
     output:
         f"{CACHE}/{{ds}}/l2a/features.h5",
     params:
-        p=lambda w: as_json(stage_params.l2a_selector_params(config, w.ds)),
+        p=lambda w: as_json(params_l2a.l2a_selector_params(config, w.ds)),
     log:
         "logs/{ds}/l2a_features.log",
     benchmark:
@@ -173,7 +173,7 @@ rule train_selector:
         model=f"{CACHE}/{{ds}}/l2a/selector.pt",
         log_json=f"{CACHE}/{{ds}}/l2a/selector_log.json",
     params:
-        p=lambda w: as_json(stage_params.l2a_selector_params(config, w.ds)),
+        p=lambda w: as_json(params_l2a.l2a_selector_params(config, w.ds)),
     log:
         "logs/{ds}/train_selector.log",
     benchmark:
@@ -200,7 +200,7 @@ rule score_pairs:
     output:
         f"{CACHE}/{{ds}}/l2a/pairs.h5",
     params:
-        p=lambda w: as_json(stage_params.l2a_selector_params(config, w.ds)),
+        p=lambda w: as_json(params_l2a.l2a_selector_params(config, w.ds)),
     log:
         "logs/{ds}/score_pairs.log",
     conda:
@@ -238,7 +238,7 @@ rule figure_l2a_selector:
         "python -m videoaug.cli --log {log:q} figure-l2a-selector --log-json {input:q} --out {output:q}"
 
 
-# The supervised classifier (src/videoaug/stages/l2a_train.py): real clips + composites of the
+# The supervised classifier (src/videoaug/methods/l2a/train_stage.py): real clips + composites of the
 # first l2a.budget pairs of pairs.h5 (method l2a), or real clips only (l2a_none, the baseline on the
 # same recipe and seed stream), l2a_random (random pairs of the search space: no Selector) and
 # l2a_actorcut (random pairs, boxes, raw backgrounds). results/seeds/ holds the other seeds.
@@ -249,7 +249,7 @@ rule train_l2a:
         "results/{ds}_{method}.json",
     params:
         threads=config_threads("train_tda"),  # the same classifier recipe as the TDA runs
-        p=lambda w: as_json(stage_params.l2a_train_params(config, w.ds, w.method)),
+        p=lambda w: as_json(params_l2a.l2a_train_params(config, w.ds, w.method)),
         extra=lambda w, input: l2a_train_args(input),
     log:
         "logs/{ds}/train_l2a/{method}.log",
@@ -274,7 +274,7 @@ use rule train_l2a as train_l2a_seed with:
     output:
         "results/seeds/{ds}_{method}_s{seed}.json",
     params:
-        p=lambda w: as_json(stage_params.l2a_train_params(config, w.ds, w.method, int(w.seed))),
+        p=lambda w: as_json(params_l2a.l2a_train_params(config, w.ds, w.method, int(w.seed))),
         extra=lambda w, input: l2a_train_args(input),
     log:
         "logs/{ds}/train_l2a/{method}_s{seed}.log",
@@ -285,7 +285,7 @@ use rule train_l2a as train_l2a_seed with:
         seed=r"\d+",
 
 
-# Learn2Augment ablations (Tables 1 and 2; src/videoaug/stages/l2a_ablation.py): a Selector of its own
+# Learn2Augment ablations (Tables 1 and 2; src/videoaug/methods/l2a/ablation.py): a Selector of its own
 # for every ablation row that keeps the Selector (trained with the row's pairing and transform in its
 # REINFORCE loop) and its scored search space, under cache/{ds}/l2a/ablate/{abl}/. The classifier
 # runs are train_l2a/train_l2a_seed with the methods of l2a_ablation (same l2a.budget in every row).
@@ -294,7 +294,7 @@ use rule train_selector as train_selector_ablation with:
         model=f"{CACHE}/{{ds}}/l2a/ablate/{{abl}}/selector.pt",
         log_json=f"{CACHE}/{{ds}}/l2a/ablate/{{abl}}/selector_log.json",
     params:
-        p=lambda w: as_json(l2a_ablation.selector_params(config, w.ds, w.abl)),
+        p=lambda w: as_json(params_l2a.ablation_selector_params(config, w.ds, w.abl)),
     log:
         "logs/{ds}/train_selector/{abl}.log",
     benchmark:
@@ -312,14 +312,14 @@ use rule score_pairs as score_pairs_ablation with:
     output:
         f"{CACHE}/{{ds}}/l2a/ablate/{{abl}}/pairs.h5",
     params:
-        p=lambda w: as_json(l2a_ablation.selector_params(config, w.ds, w.abl)),
+        p=lambda w: as_json(params_l2a.ablation_selector_params(config, w.ds, w.abl)),
     log:
         "logs/{ds}/score_pairs/{abl}.log",
     wildcard_constraints:
         abl="|".join(l2a_ablation.SELECTOR_KEYS),
 
 
-# Gowda et al. 2022 Tables 1-5, the paper's numbers beside ours (src/videoaug/report/gowda2022.py):
+# Gowda et al. 2022 Tables 1-5, the paper's numbers beside ours (src/videoaug/methods/l2a/gowda2022.py):
 # mean +- std over report.seeds of results/seeds/ (Tables 1, 2, 5: report.datasets; Table 3: the
 # semi-supervised runs at l2a.semi.fractions; Table 4: the few-shot runs on l2a.fewshot.dataset).
 rule gowda2022_table:
@@ -345,7 +345,7 @@ rule gowda2022_table:
         " --out {output:q}"
 
 
-# Learn2Augment, semi-supervised setting (paper Sec. 5.2, Table 3; src/videoaug/stages/l2a_semi.py).
+# Learn2Augment, semi-supervised setting (paper Sec. 5.2, Table 3; src/videoaug/methods/l2a/semi_stage.py).
 # Per label fraction {p} (%, l2a.semi.fractions) and classifier seed: semi_teacher trains on the labelled
 # videos only (the `none` result) and pseudo-labels the unlabelled ones; semi_selector retrains the Selector on
 # the labelled + pseudo-labelled pool; train_semi trains each student (pseudolabel, cutmix, mixup, cutout,
@@ -362,7 +362,7 @@ rule semi_teacher:
         pseudo=f"{SEMI_DIR}/pseudo.json",
     params:
         threads=config_threads("train_tda"),  # the same classifier recipe as the TDA / L2A runs
-        p=lambda w: as_json(stage_params.l2a_semi_params(config, w.ds, "none", int(w.p), int(w.seed))),
+        p=lambda w: as_json(params_l2a.l2a_semi_params(config, w.ds, "none", int(w.p), int(w.seed))),
     log:
         "logs/{ds}/l2a_semi/none_semi{p}_s{seed}.log",
     benchmark:
@@ -397,8 +397,8 @@ rule semi_selector:
         log_json=f"{SEMI_DIR}/selector_log.json",
         pairs=f"{SEMI_DIR}/pairs.h5",
     params:
-        p=lambda w: as_json(stage_params.l2a_semi_params(config, w.ds, "l2a", int(w.p), int(w.seed))),
-        selector=lambda w: as_json(stage_params.l2a_semi_selector_params(config, w.ds, int(w.seed))),
+        p=lambda w: as_json(params_l2a.l2a_semi_params(config, w.ds, "l2a", int(w.p), int(w.seed))),
+        selector=lambda w: as_json(params_l2a.l2a_semi_selector_params(config, w.ds, int(w.seed))),
     log:
         "logs/{ds}/l2a_semi/selector_semi{p}_s{seed}.log",
     benchmark:
@@ -428,7 +428,7 @@ rule train_semi:
         "results/seeds/{ds}_{method}_semi{p}_s{seed}.json",
     params:
         threads=config_threads("train_tda"),
-        p=lambda w: as_json(stage_params.l2a_semi_params(config, w.ds, w.method, int(w.p), int(w.seed))),
+        p=lambda w: as_json(params_l2a.l2a_semi_params(config, w.ds, w.method, int(w.p), int(w.seed))),
         extra=lambda w, input: l2a_train_args(input),
     log:
         "logs/{ds}/l2a_semi/{method}_semi{p}_s{seed}.log",
@@ -474,7 +474,7 @@ rule semi_default_seed:
         "cp {input:q} {output:q} 2> {log:q}"
 
 
-# Learn2Augment few-shot (Table 4, src/videoaug/stages/l2a_fewshot.py): a backbone on the seen classes +
+# Learn2Augment few-shot (Table 4, src/videoaug/methods/l2a/fewshot_stage.py): a backbone on the seen classes +
 # n labelled videos per novel class (pn_l2a adds their foreground-labelled composites), evaluated in
 # N-way n-shot episodes with a prototype classifier. results/seeds/ holds the report.seeds runs.
 rule l2a_fewshot:
@@ -491,7 +491,7 @@ rule train_fewshot_seed:
     params:
         threads=config_threads("train_tda"),  # the same classifier recipe as the TDA/L2A runs
         p=lambda w: as_json(
-            stage_params.l2a_fewshot_params(config, w.ds, w.method, int(w.n), int(w.seed))
+            params_l2a.l2a_fewshot_params(config, w.ds, w.method, int(w.n), int(w.seed))
         ),
         extra=lambda w, input: l2a_fewshot_args(input),
     log:

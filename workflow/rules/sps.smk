@@ -10,7 +10,7 @@ rule train_temporal:
         scores="results/scores/{ds}_{method}.npz",
     params:
         threads=config_threads("train_temporal"),
-        p=lambda w: as_json(stage_params.classifier_params(config, w.ds, w.method)),
+        p=lambda w: as_json(params_sps.classifier_params(config, w.ds, w.method)),
         pools=lambda w, input: quoted(input.get("pools", [])),
         quality=lambda w, input: f"--gan-quality {quoted([input.quality])}" if "quality" in input.keys() else "",
     log:
@@ -38,7 +38,7 @@ use rule train_temporal as train_temporal_seed with:
         result="results/seeds/{ds}_{method}_s{seed}.json",
         scores="results/scores/{ds}_{method}_s{seed}.npz",
     params:
-        p=lambda w: as_json(stage_params.classifier_params(config, w.ds, w.method, int(w.seed))),
+        p=lambda w: as_json(params_sps.classifier_params(config, w.ds, w.method, int(w.seed))),
     log:
         "logs/{ds}/train_temporal/{method}_s{seed}.log",
     benchmark:
@@ -57,7 +57,7 @@ rule train_spatial:
         scores="results/scores/{ds}_rgb.npz",
     params:
         threads=config_threads("train_spatial"),
-        p=lambda w: as_json(stage_params.classifier_params(config, w.ds, "rgb")),
+        p=lambda w: as_json(params_sps.classifier_params(config, w.ds, "rgb")),
     log:
         "logs/{ds}/train_spatial.log",
     benchmark:

@@ -4,7 +4,7 @@
 # e.g. randaug-t:n2:m9:temporal+ -> randaug-t-n2-m9-temporalp, cutmix:a2:p0.5 -> cutmix-a2-p0.5.
 # The grid of the README: results/seeds/{ds}_tda_{slug}_s{seed}.json for every tda.policies entry.
 
-from videoaug.report import kim2020 as kim2020_report
+from videoaug.methods.tda import kim2020 as kim2020_report
 
 TDA_POLICY_RE = r"[a-z][a-z0-9.\-]*(_[a-z][a-z0-9.\-]*)*"
 
@@ -17,7 +17,7 @@ rule train_tda:
         "results/{ds}_tda_{policy}.json",
     params:
         threads=config_threads("train_tda"),
-        p=lambda w: as_json(stage_params.tda_params(config, w.ds, w.policy)),
+        p=lambda w: as_json(params_tda.tda_params(config, w.ds, w.policy)),
     log:
         "logs/{ds}/train_tda/{policy}.log",
     benchmark:
@@ -41,7 +41,7 @@ use rule train_tda as train_tda_seed with:
     output:
         "results/seeds/{ds}_tda_{policy}_s{seed}.json",
     params:
-        p=lambda w: as_json(stage_params.tda_params(config, w.ds, w.policy, int(w.seed))),
+        p=lambda w: as_json(params_tda.tda_params(config, w.ds, w.policy, int(w.seed))),
     log:
         "logs/{ds}/train_tda/{policy}_s{seed}.log",
     benchmark:
@@ -62,7 +62,7 @@ rule tda_gallery:
             category="TDA",
         ),
     params:
-        p=lambda w: as_json(stage_params.tda_params(config, config["dataset"], "none")),
+        p=lambda w: as_json(params_tda.tda_params(config, config["dataset"], "none")),
         policies=config["tda"]["policies"],
         frames_shown=config["tda"]["gallery_frames"],
         magnitude=config["tda"]["gallery_magnitude"],

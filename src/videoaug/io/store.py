@@ -336,16 +336,28 @@ class FrameStore(LazyStore):
         return frames
 
 
+def flow_to_image(encoded: np.ndarray) -> np.ndarray:
+    """Stored flow ``uint8 (..., 2)`` -> 3-channel image ``uint8 (..., 3)``: ``(u, v, |f|)``.
+
+    ``|f|`` uses the decoded displacement relative to the bound, so the image does not depend on
+    the bound's value: ``|f| / bound`` in ``[0, 1]`` (clipped) maps to ``0..255``.
+    """
+    if encoded.dtype != np.uint8 or encoded.shape[-1] != 2:
+        raise ValueError(f"stored flow must be uint8 (..., 2), got {encoded.dtype} {encoded.shape}")
+    rel = encoded.astype(np.float32) * (2.0 / 255.0) - 1.0  # decoded / bound, in [-1, 1]
+    magnitude = np.minimum(np.sqrt((rel ** 2).sum(-1)), 1.0)
+    mag_u8 = np.rint(magnitude * 255.0).astype(np.uint8)
+    return np.concatenate([encoded, mag_u8[..., None]], axis=-1)
+
+
 class FlowStore(FrameStore):
     """Optical-flow shard (AVD): ``uint8 (T-1, H, W, 2)`` per video, same index as frames;
-    ``params["bound"]`` decodes it (:func:`videoaug.avd.flow.decode_flow`)."""
+    ``params["bound"]`` decodes it (:func:`videoaug.methods.avd.flow.decode_flow`)."""
 
     schema = FLOW_SCHEMA
 
     def as_image(self, frames: np.ndarray) -> np.ndarray:
         """Stored flow ``(N, H, W, 2)`` -> ``(u, v, |f|)`` images ``uint8 (N, H, W, 3)``."""
-        from videoaug.avd.flow import flow_to_image
-
         return flow_to_image(frames)
 
 

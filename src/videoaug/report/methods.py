@@ -5,9 +5,9 @@ A family (one report category: SPS, TDA, L2A, AVD) registers a function
 (``results/seeds/{ds}_{result}_s{seed}.json``, ``results/{ds}_{result}.json``), the family's own
 no-augmentation baseline's result name, where the run's Snakemake benchmark file lies, which result
 key counts the extra training samples it added, and the accuracy gain the paper reports for it.
-The leaderboard (:mod:`videoaug.report.leaderboard`) knows nothing else about any family: adding a
-family is adding one entry to :data:`FAMILIES` (and, when it has paper numbers, a YAML file under
-``paper_numbers/``).
+The leaderboard (:mod:`videoaug.report.leaderboard`) knows nothing else about any family: a family
+registers by defining ``FAMILY`` in its ``videoaug.methods.<id>.leaderboard`` module, named in
+:data:`FAMILY_MODULES` (and, when it has paper numbers, a YAML file under ``paper_numbers/``).
 
 Paper gains are top-1 differences in percentage points, method minus the paper's own baseline, in
 the paper's setting (dataset named beside the number): Zhang et al. 2020 (Figure 4 discussion,
@@ -16,11 +16,10 @@ the paper's setting (dataset named beside the number): Zhang et al. 2020 (Figure
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
-
-from videoaug.report.tables import load_paper_numbers
 
 
 @dataclass(frozen=True)
@@ -58,89 +57,24 @@ class Family:
     methods: Callable[[Mapping[str, Any]], list[Method]]
 
 
-# --- SPS: Zhang et al. 2020 (temporal stream on dynamic images; ssdi = no GAN images) ------------
-
-SPS_METHODS = {"ssdi": "SSDI (no GAN images)", "rnd": "RND-GAN", "tsp": "TSP-GAN", "sps": "SPS-GAN"}
-
-
-def _zhang_gains() -> dict[str, dict[str, float]]:
-    """method -> {paper setting: gain}: Figure 4's ``{ds}_{method}`` minus ``{ds}_ssdi``."""
-    values = load_paper_numbers("zhang2020")["fig4"]["values"]
-    gains: dict[str, dict[str, float]] = {}
-    for key, value in values.items():
-        ds, method = key.split("_", 1)
-        base = values.get(f"{ds}_ssdi")
-        if base is not None and method != "ssdi":
-            gains.setdefault(method, {})[ds.upper()] = round(float(value) - float(base), 2)
-    return gains
+# --- The registry: each family's ``videoaug.methods.<id>.leaderboard`` module defines ``FAMILY``.
+# Loaded by name, like the CLI's command groups, so this shared layer imports no family.
+FAMILY_MODULES: tuple[str, ...] = (
+    "videoaug.methods.sps.leaderboard",
+    "videoaug.methods.tda.leaderboard",
+)
 
 
-def sps_methods(config: Mapping[str, Any]) -> list[Method]:
-    gains = _zhang_gains()
-    return [
-        Method(
-            family="SPS",
-            name=name,
-            result=method,
-            baseline="ssdi",
-            benchmark="{ds}/train_temporal/" + method + "_s{seed}.tsv",
-            paper_gains=gains.get(method, {}),
-        )
-        for method, name in SPS_METHODS.items()
-    ]
+def load_families() -> dict[str, Family]:
+    """Every registered family by report category, in :data:`FAMILY_MODULES` order."""
+    families = [importlib.import_module(name).FAMILY for name in FAMILY_MODULES]
+    return {family.name: family for family in families}
 
 
-# --- TDA: Kim et al. 2020 (video classifier per augmentation policy; none = no augmentation) -----
-
-
-def _kim_gains() -> dict[str, dict[str, float]]:
-    """canonical policy (both conventions) -> {paper setting: gain}: a row's Top-1 minus its
-    table's Baseline."""
-    from videoaug.report.kim2020 import convention_policy
-    from videoaug.report.kim2020 import load_paper_numbers as kim_numbers
-
-    gains: dict[str, dict[str, float]] = {}
-    for table in kim_numbers()["tables"]:
-        rows = table["rows"]
-        base = next((r for r in rows if r.get("policy") == "none"), None)
-        if base is None or "Top-1" not in base.get("values", {}):
-            continue
-        for row in rows:
-            policy, top1 = row.get("policy"), row.get("values", {}).get("Top-1")
-            if policy and policy != "none" and top1 is not None:
-                gain = round(float(top1) - float(base["values"]["Top-1"]), 2)
-                # the row's policy in both conventions: the released code produced these numbers
-                for convention in ("randaugment", "released"):
-                    text = convention_policy(policy, convention)
-                    if text is not None:
-                        gains.setdefault(text, {}).setdefault("UCF101-VIPriors", gain)
-    return gains
-
-
-def tda_methods(config: Mapping[str, Any]) -> list[Method]:
-    from videoaug.augment.policy import policy_slug
-    from videoaug.report.kim2020 import canonical_policy
-
-    gains = _kim_gains()
-    return [
-        Method(
-            family="TDA",
-            name="no augmentation" if policy_slug(p) == "none" else canonical_policy(p),
-            result=f"tda_{policy_slug(p)}",
-            baseline="tda_none",
-            benchmark="{ds}/train_tda/" + policy_slug(p) + "_s{seed}.tsv",
-            paper_gains=gains.get(canonical_policy(p), {}),
-        )
-        for p in config["tda"]["report_policies"]
-    ]
-
-
-# --- The registry: one entry per family. L2A and AVD add theirs here. -------------------------
-
-FAMILIES: dict[str, Family] = {
-    "SPS": Family("SPS", "Zhang et al. 2020 (ACM MM)", sps_methods),
-    "TDA": Family("TDA", "Kim et al. 2020 (ECCV-W)", tda_methods),
-}
+def __getattr__(name: str) -> Any:
+    if name == "FAMILIES":  # loaded on first use: importing this module stays light
+        return load_families()
+    raise AttributeError(name)
 
 
 def registered_methods(
@@ -150,14 +84,15 @@ def registered_methods(
 
     Raises ``KeyError`` naming the registered families for an unknown name.
     """
-    names = list(FAMILIES) if families is None else families
-    unknown = [n for n in names if n not in FAMILIES]
+    registered = load_families()
+    names = list(registered) if families is None else families
+    unknown = [n for n in names if n not in registered]
     if unknown:
         raise KeyError(
             f"unknown method family {', '.join(unknown)} (leaderboard.families); "
-            f"registered in videoaug.report.methods.FAMILIES: {', '.join(FAMILIES)}"
+            f"registered in videoaug.report.methods.FAMILIES: {', '.join(registered)}"
         )
-    return [m for n in names for m in FAMILIES[n].methods(config)]
+    return [m for n in names for m in registered[n].methods(config)]
 
 
 def seed_result_path(result: str, ds: str, seed: int, results_dir: str = "results") -> str:

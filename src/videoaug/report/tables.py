@@ -11,9 +11,14 @@ from pathlib import Path
 import yaml
 
 
+def paper_numbers_dir() -> Path:
+    """Where the packaged published numbers lie (``report/paper_numbers/``, one YAML per paper)."""
+    return Path(__file__).parent / "paper_numbers"
+
+
 def load_paper_numbers(name: str) -> dict:
     """The published numbers of one paper (``report/paper_numbers/{name}.yaml``)."""
-    with open(Path(__file__).parent / "paper_numbers" / f"{name}.yaml", encoding="utf-8") as fh:
+    with open(paper_numbers_dir() / f"{name}.yaml", encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
 

@@ -1,0 +1,1 @@
+"""videoaug.methods.l2a."""

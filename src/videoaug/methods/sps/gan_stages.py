@@ -1,0 +1,234 @@
+"""Stages ``train_wgan``, ``generate_pool`` and ``figure_gan`` (Zhang et al. 2020, Sec. 3.2).
+
+One WGAN per class, trained on that class's sparse-sampled dynamic images of the training split
+(the paper trains one per class because classes move differently). The pool holds generated
+dynamic images resized to the SSDI store's size, labelled with the class whose GAN made them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from videoaug.io.store import ImageStore, ImageStoreWriter, atomic_store
+from videoaug.provenance import read_json
+from videoaug.seeding import derive_seed
+from videoaug.stages.dynamic_images import SSDI_SCHEMA
+
+log = logging.getLogger("videoaug")
+POOL_SCHEMA = "videoaug.gan_pool/1"
+
+
+@dataclass(frozen=True)
+class GanParams:
+    loss: str = "wgan-gp"
+    iterations: int = 2000
+    batch_size: int = 32
+    z_dim: int = 100
+    image_size: int = 64
+    base_channels: int = 32
+    n_critic: int = 5
+    lr: float | None = None
+    betas: tuple[float, float] = (0.5, 0.9)
+    gp_lambda: float = 10.0
+    clip_value: float = 0.01
+    checkpoint_every: int = 100
+    pool_size: int = 200
+    diffaugment: str = ""
+    ema: float = 0.0
+    minibatch_std: int = 0
+    seed: int = 0
+    device: str = "auto"
+
+    def wgan_config(self, seed: int):
+        """The training config of one class's WGAN: the fields both dataclasses share, and
+        ``seed`` (each class derives its own)."""
+        from videoaug.methods.sps.gan.training import WGANConfig
+
+        shared = {f.name for f in fields(WGANConfig)} & {f.name for f in fields(self)}
+        return WGANConfig(**{name: getattr(self, name) for name in shared - {"seed"}}, seed=seed)
+
+
+def class_index(manifest_path: str | Path, class_name: str) -> int:
+    classes = read_json(manifest_path)["classes"]
+    if class_name not in classes:
+        raise ValueError(f"class {class_name!r} is not in {manifest_path} (classes: {classes})")
+    return classes.index(class_name)
+
+
+def class_training_images(ssdi_paths: list[str | Path], label: int, image_size: int) -> np.ndarray:
+    """The class's training SSDI images across shards, resized to the GAN's square size at once
+    (one shard read at a time, so memory holds only this class at GAN size)."""
+    chunks = []
+    for path in ssdi_paths:
+        store = ImageStore(path, SSDI_SCHEMA)
+        rows = np.flatnonzero((store.labels == label) & (store.column("splits") == "train"))
+        if len(rows):
+            images = store.images(rows)
+            chunks.append(
+                np.stack(
+                    [
+                        cv2.resize(img, (image_size, image_size), interpolation=cv2.INTER_AREA)
+                        for img in images
+                    ]
+                )
+            )
+        store.close()
+    if not chunks:
+        raise ValueError(
+            f"class {label} has no training dynamic images in {[str(p) for p in ssdi_paths]}: "
+            "an empty class cannot train a GAN; check the dataset's split or drop the class"
+        )
+    return np.concatenate(chunks)
+
+
+def train_class_wgan(
+    manifest_path: str | Path,
+    ssdi_paths: list[str | Path],
+    class_name: str,
+    params: GanParams,
+    out: str | Path,
+) -> dict:
+    from videoaug.methods.sps.gan.training import check_resumable, load_checkpoint, train_wgan
+    from videoaug.train.device import resolve_device
+
+    label = class_index(manifest_path, class_name)
+    images = class_training_images(ssdi_paths, label, params.image_size)
+    config = params.wgan_config(derive_seed(params.seed, "wgan", class_name))
+    device = resolve_device(params.device)
+    log.info("WGAN %s: %d real images, %s on %s", class_name, len(images), params.loss, device)
+    # Snakemake deletes a failed job's output, so periodic checkpoints go to a side file that
+    # survives a killed job; the finished checkpoint is renamed to the rule's output.
+    partial = partial_checkpoint_path(out)
+    if partial.exists():
+        try:
+            check_resumable(load_checkpoint(partial), config, partial)
+        except ValueError as err:
+            log.warning("not resuming: %s; starting over", err)
+            partial.unlink()
+    result = train_wgan(images, config, partial, device=device, progress=True, log=log.info)
+    os.replace(partial, out)
+    return {
+        "class": class_name,
+        "images": len(images),
+        "iterations": result.iteration,
+        "resumed_from": result.resumed_from,
+    }
+
+
+def partial_checkpoint_path(out: str | Path) -> Path:
+    """Where the periodic checkpoints of ``out`` are kept until training finishes."""
+    out = Path(out)
+    return out.with_name(out.stem + ".partial" + out.suffix)
+
+
+def generate_class_pool(
+    checkpoint: str | Path,
+    manifest_path: str | Path,
+    ssdi_index: str | Path,
+    class_name: str,
+    params: GanParams,
+    compression: str,
+    out: str | Path,
+) -> dict:
+    from videoaug.methods.sps.gan.pool import generate_images, load_generator
+    from videoaug.train.device import resolve_device
+
+    label = class_index(manifest_path, class_name)
+    height, width = read_json(ssdi_index)["shards"][0]["image_shape"][:2]
+    generator = load_generator(checkpoint, resolve_device(params.device))
+    images = generate_images(
+        generator, params.pool_size, derive_seed(params.seed, "pool", class_name)
+    )
+    resized = (
+        np.stack(
+            [cv2.resize(img, (width, height), interpolation=cv2.INTER_LINEAR) for img in images]
+        )
+        if len(images)
+        else np.zeros((0, height, width, 3), np.uint8)
+    )
+    store_params = {"stage": "generate_pool", "class": class_name, **asdict(params)}
+    with atomic_store(out, POOL_SCHEMA, store_params) as handle:
+        writer = ImageStoreWriter(handle, (height, width), compression, {"pool_index": np.int64})
+        writer.append(
+            resized, labels=np.full(len(resized), label), pool_index=np.arange(len(resized))
+        )
+        handle.attrs["class_name"] = class_name
+    log.info("pool %s: %d generated images of %s", out, len(resized), class_name)
+    return {"class": class_name, "images": len(resized)}
+
+
+def figure_gan(
+    manifest_path: str | Path,
+    ssdi_paths: list[str | Path],
+    pool_paths: list[str | Path],
+    out: str | Path,
+    per_class: int = 6,
+    quality_path: str | Path | None = None,
+) -> None:
+    """Per class: a row of generated images next to a row of real SSDI images; with
+    ``quality_path`` (``quality.json`` of stage ``gan_quality``) each pair of rows is titled with
+    the pool's class consistency, Fréchet distance and diversity beside the real held-out DIs'."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    classes = read_json(manifest_path)["classes"]
+    quality = read_json(quality_path)["classes"] if quality_path is not None else {}
+    pools = {}
+    for path in pool_paths:
+        store = ImageStore(path, POOL_SCHEMA)
+        label = int(store.labels[0]) if len(store) else None
+        if label is not None:
+            pools[label] = store.images(np.arange(min(per_class, len(store))))
+        store.close()
+    reals: dict[int, list[np.ndarray]] = {}
+    for path in ssdi_paths:
+        store = ImageStore(path, SSDI_SCHEMA)
+        splits = store.column("splits")
+        for label in pools:
+            rows = np.flatnonzero((store.labels == label) & (splits == "train"))
+            have = len(reals.setdefault(label, []))
+            if have < per_class and len(rows):
+                reals[label].extend(store.images(rows[: per_class - have]))
+        store.close()
+    labels = sorted(pools)
+    fig, axes = plt.subplots(
+        2 * len(labels), per_class, figsize=(1.5 * per_class, 2.6 * len(labels)), squeeze=False
+    )
+    for r, label in enumerate(labels):
+        for kind, images in (("generated", pools[label]), ("real SSDI", reals.get(label, []))):
+            row = 2 * r + (kind != "generated")
+            for c in range(per_class):
+                ax = axes[row][c]
+                ax.set_xticks([])
+                ax.set_yticks([])
+                if c < len(images):
+                    ax.imshow(images[c])
+                if c == 0:
+                    ax.set_ylabel(f"{classes[label]}\n{kind}", fontsize=7)
+            if classes[label] in quality:
+                axes[row][0].set_title(_quality_line(kind, quality[classes[label]]), fontsize=7,
+                                       loc="left")
+    fig.suptitle("WGAN dynamic images (top of each pair) vs real SSDI (bottom)", fontsize=9)
+    fig.tight_layout()
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+
+
+def _quality_line(kind: str, record: dict) -> str:
+    """One line of a class's pool quality (generated) or of its held-out reference (real)."""
+    part = record["generated" if kind == "generated" else "real_heldout"]
+    name = "pool" if kind == "generated" else "real held-out"
+    verdict = ""
+    if kind == "generated":
+        verdict = "  meets goal" if record["goal"]["passes"] else "  below goal"
+    return (f"{name}: consistency {part['consistency']:.2f}  Fréchet {part['frechet']:.2f}  "
+            f"diversity {part['diversity']:.2f}{verdict}")
