@@ -1,4 +1,7 @@
-"""The keys every results/*.json must have (README "Reading results"), shared by the tests."""
+"""The keys every results/*.json must have, shared by the tests.
+
+Documented in docs/reproducibility.md, "Reading results".
+"""
 
 RESULT_KEYS = frozenset(
     {
