@@ -17,6 +17,7 @@ def copy_project(dest: Path) -> Path:
     for name in ("Snakefile", "config.yaml"):
         shutil.copy(PROJECT / name, dest / name)
     shutil.copytree(PROJECT / "workflow", dest / "workflow")
+    shutil.copytree(PROJECT / "profiles", dest / "profiles")
     shutil.copytree(PROJECT / "envs", dest / "envs")
     shutil.copytree(
         PROJECT / "src", dest / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")

@@ -2,14 +2,17 @@
 wrong, and results that do not depend on how many cores Snakemake grants."""
 
 import json
+import os
 import shutil
+import signal
 import subprocess
+import time
 import uuid
 
 import numpy as np
 import pytest
 
-from tests.workflow.conftest import copy_project, snakemake
+from tests.workflow.conftest import SNAKEMAKE, copy_project, snakemake
 
 
 def _kitchen(workdir, tiny_video, layout=None, extra_yaml=""):
@@ -173,4 +176,50 @@ def test_a_full_disk_is_an_error_not_a_crash(tmp_path, tiny_video, small_disk):
     snakemake(workdir, "--cores", "1", f"{small_disk}/kitchen/frames/index.json",
               extra_config="kitchen.yaml")
     index = json.loads((small_disk / "kitchen/frames/index.json").read_text())
+    assert index["videos"] == 6
+
+
+def _wait_for(condition, what, timeout=300.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def _group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_killed_run_completes_with_a_plain_rerun(tmp_path, tiny_video):
+    # Snakemake is killed (kill -9, a power loss of the head process) while its first job runs;
+    # the job itself finishes and writes its output, which Snakemake never marks complete.
+    workdir = copy_project(tmp_path / "p")
+    _kitchen(workdir, tiny_video)
+    target = "cache/kitchen/frames/index.json"
+    env = dict(os.environ, VIDEOAUG_PROGRESS="0", OMP_NUM_THREADS="1")
+    first = subprocess.Popen(
+        [SNAKEMAKE, "--configfile", "workflow/presets/ci.yaml", "kitchen.yaml", "--cores", "1",
+         target],
+        cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    marks = workdir / ".snakemake" / "incomplete"
+    _wait_for(lambda: marks.is_dir() and any(marks.iterdir()), "the first job to start")
+    os.kill(first.pid, signal.SIGKILL)  # Snakemake only: its running job goes on
+    first.wait()
+    _wait_for(lambda: not _group_alive(first.pid), "the orphaned job to end")
+    assert (workdir / "cache/kitchen/manifest.json").exists() and any(marks.iterdir())
+    snakemake(workdir, "--unlock")  # the lock outlives kill -9 (docs/troubleshooting.md)
+    # without the default profile Snakemake refuses: the case the profile exists for
+    refused = snakemake(workdir, "--cores", "1", "--workflow-profile", "none", target,
+                        extra_config="kitchen.yaml", check=False)
+    assert refused.returncode != 0 and "IncompleteFilesException" in _output(refused)
+    rerun = snakemake(workdir, "--cores", "1", target, extra_config="kitchen.yaml")
+    assert "Using workflow specific profile profiles/default" in rerun.stderr
+    index = json.loads((workdir / target).read_text())
     assert index["videos"] == 6
