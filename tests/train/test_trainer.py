@@ -209,3 +209,27 @@ def test_config_and_device_errors(monkeypatch):
         resolve_device("tpu")
     with pytest.raises(ValueError, match="training set is empty"):
         Trainer(tiny_model(), config(), C).fit(ToyImages(0))
+
+
+def test_a_last_batch_of_one_trains_with_batchnorm_on_1x1_maps():
+    # 25 items in batches of 8 (the AVD flow classifier's case): 8 + 8 + 8 + 1. The pooled
+    # BatchNorm1d sees one value per channel in the last batch, which PyTorch refuses in
+    # training mode; the step runs with BatchNorm's running statistics instead.
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 6 * 6, 8), nn.BatchNorm1d(8), nn.ReLU(),
+                          nn.Linear(8, C))
+    norm = model[2]
+    trainer = Trainer(model, config(epochs=1), C)
+    weights = [p.detach().clone() for p in model.parameters()]
+    history = trainer.fit(ToyImages(25))
+    assert history[0]["n_train"] == 25
+    # the statistics moved with the three full batches only, the weights with all four steps
+    assert int(norm.num_batches_tracked) == 3
+    assert all(not torch.equal(a, b) for a, b in zip(weights, model.parameters(), strict=True))
+    assert model.training and norm.training  # modes restored after the one-item step
+    # a single one-item step: the loss is finite and the running statistics stay as they were
+    mean = norm.running_mean.clone()
+    x, label, _ = ToyImages(1)[0]
+    loss, _, count = trainer.train_step(x[None], torch.tensor([label]), torch.Generator())
+    assert count == 1 and np.isfinite(loss)
+    assert torch.equal(norm.running_mean, mean) and int(norm.num_batches_tracked) == 3

@@ -37,6 +37,21 @@ FLOW_SCHEMA = "videoaug.flow/1"  # AVD: bounded uint8 optical flow, (T-1, H, W, 
 STR_DTYPE = h5py.string_dtype("utf-8")
 
 
+def write_strings(group: h5py.Group, name: str, values) -> h5py.Dataset:
+    """A 1-D dataset of UTF-8 strings (ids, class names): any Unicode, spaces and quotes kept.
+
+    Fixed-width ``"S"`` arrays encode with ASCII and fail on a class folder such as "Café"."""
+    data = np.array([str(v) for v in values], dtype=object)
+    return group.create_dataset(name, data=data, dtype=STR_DTYPE, shape=(len(data),),
+                                track_times=False)
+
+
+def read_strings(dataset: h5py.Dataset, stop: int | None = None) -> list[str]:
+    """The strings of a dataset written by :func:`write_strings` (or an older ``"S"`` one)."""
+    values = dataset[()] if stop is None else dataset[:stop]
+    return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values]
+
+
 READER_NOTE = (
     "compressed with hdf5plugin filters (LZ4 by default): `import hdf5plugin` before "
     "h5py.File(...) reads this store"

@@ -154,6 +154,30 @@ def make_loader(dataset: Dataset, batch_size: int, *, shuffle: bool, num_workers
 
 
 @contextlib.contextmanager
+def single_item_batchnorm(batch_size: int, *models: nn.Module) -> Iterator[None]:
+    """For a training batch of one item, BatchNorm layers normalise with their running
+    statistics (eval mode) and leave them unchanged; the rest of the model trains as usual.
+
+    Batch statistics of one item are undefined wherever a layer's maps are 1×1 (PyTorch stops
+    with "Expected more than 1 value per channel when training") and meaningless elsewhere. A
+    batch of one happens whenever a training set of ``n`` items has ``n % batch_size == 1``
+    (the AVD classifier's 25 windows in batches of 8), or a Selector step keeps one pair.
+    Larger batches are untouched."""
+    if batch_size != 1:
+        yield
+        return
+    norms = [m for model in models for m in model.modules()
+             if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training]
+    for module in norms:
+        module.eval()
+    try:
+        yield
+    finally:
+        for module in norms:
+            module.train()
+
+
+@contextlib.contextmanager
 def evaluation_mode(model: nn.Module) -> Iterator[nn.Module]:
     """``model.eval()`` and inference mode inside; the previous train/eval mode restored after."""
     was_training = model.training
@@ -320,7 +344,8 @@ class Trainer:
         if self.batch_transform is not None:
             x, targets = self.batch_transform(x, targets, generator)
             x = to_unit_float(x)
-        logits = self.model(self.inputs.normalize(x))
+        with single_item_batchnorm(int(x.shape[0]), self.model):
+            logits = self.model(self.inputs.normalize(x))
         loss = soft_cross_entropy(logits, targets)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()

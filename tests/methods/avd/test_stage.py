@@ -216,3 +216,20 @@ def test_flow_stream_end_to_end(tmp_path, tiny_store, flow_shards):  # noqa: F81
     out = tmp_path / "flow.json"
     train_avd_classifier(manifest, images, classifier_params("flow"), out, tmp_path / "f.npz")
     assert json.loads(out.read_text())["method"] == "avd_flow"
+
+
+def test_an_image_classifier_with_a_last_batch_of_one_trains(tmp_path, tiny_store):  # noqa: F811
+    # The AVD flow classifier's case (25 windows in batches of 8): here 36 windows in batches
+    # of 5 leave a last batch of one; MobileNetV3 at 32x32 ends on 1x1 BatchNorm maps.
+    manifest, shards = tiny_store
+    images = []
+    for s, shard in enumerate(shards):
+        images.append(tmp_path / "di" / f"{s}.h5")
+        distill_shard(manifest, shard, None, avd_params("di"), images[-1])
+    train = {"epochs": 1, "batch_size": 5, "lr": 0.01, "device": "cpu", "log_every": 0}
+    out = tmp_path / "di.json"
+    train_avd_classifier(manifest, images, classifier_params("di", train=train), out,
+                         tmp_path / "di.npz")
+    result = json.loads(out.read_text())
+    assert result["counts"]["train_real"] % 5 == 1
+    assert np.isfinite(result["history"][0]["train_loss"])

@@ -1,5 +1,6 @@
 """L2A part 2 stages on a tiny synth4: features, Selector REINFORCE (exact resume), pair scores."""
 
+import dataclasses
 import json
 
 import h5py
@@ -217,3 +218,19 @@ def test_baseline_pairs(tiny, tmp_path):
     assert all(a in train and b in train for a, b, _ in actor)
     # more than the space holds: all of it, once
     assert len(choose_pairs("l2a_random", manifest, pairs, 10_000, seed=0)) == len(space)
+
+
+def test_a_selector_step_that_keeps_one_pair_trains(tiny, tmp_path):
+    # One pair per step: every kept step trains the inner Tiny3D on a batch of one, whose last
+    # BatchNorm sees 1x1x1 maps at clip 4, size 16 (PyTorch refuses that in training mode).
+    params = dataclasses.replace(PARAMS, batch_pairs=1, steps=8, reset_every=8)
+    out = tmp_path / "selector.pt"
+    summary = train_selector_stage(tiny["manifest"], [tiny["frames"]], [tiny["masks"]],
+                                   [tiny["bgs"]], tiny["features"], tiny["matches"], params, out)
+    selected = [r["selected"] for r in summary["steps"]]
+    assert 1.0 in selected and set(selected) <= {0.0, 1.0}, selected
+    # a kept pair trains the classifier: the validation loss moves; a dropped one leaves it
+    losses = [r["val_loss"] for r in summary["steps"]]
+    for k in range(1, len(selected)):
+        assert (losses[k] != losses[k - 1]) == (selected[k] == 1.0), (selected, losses)
+    assert all(np.isfinite(losses)) and out.exists()

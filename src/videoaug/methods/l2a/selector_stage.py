@@ -35,7 +35,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from videoaug.io.store import atomic_store, open_store
+from videoaug.io.store import atomic_store, open_store, read_strings, write_strings
 from videoaug.methods.l2a.compose import Variant, composite_pair
 from videoaug.methods.l2a.features import Tiny3D, build_feature_net, uniform_clip
 from videoaug.methods.l2a.selector import (
@@ -159,8 +159,7 @@ def video_features_stage(frames_paths: Sequence[str | Path], params: SelectorPar
            if k in ("feature_net", "feature_width", "feature_pretrained", "clip_len", "size",
                     "seed")}
     with atomic_store(out, FEATURES_SCHEMA, key) as handle:
-        handle.create_dataset("video_id", data=np.array([ids[i] for i in order], dtype="S"),
-                              track_times=False)
+        write_strings(handle, "video_id", [ids[i] for i in order])
         handle.create_dataset("label", data=np.array(labels, np.int64)[order], track_times=False)
         handle.create_dataset("features",
                               data=np.stack(rows).astype(np.float32)[order].reshape(-1, dim),
@@ -171,7 +170,7 @@ def video_features_stage(frames_paths: Sequence[str | Path], params: SelectorPar
 def read_features(path: str | Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     """``(video_ids, labels (N,), features (N, D))`` of a ``features.h5``."""
     with open_store(path, FEATURES_SCHEMA) as handle:
-        ids = [v.decode() for v in handle["video_id"][()]]
+        ids = read_strings(handle["video_id"])
         return ids, handle["label"][()], handle["features"][()]
 
 
@@ -456,10 +455,8 @@ def score_pairs_stage(manifest_path: str | Path, features_path: str | Path,
                                           "selector": params.resume_key()}) as handle:
         handle.attrs["search_space"] = len(pairs)
         handle.attrs["budget"] = params.budget
-        handle.create_dataset("fg_id", data=np.array([ids[i] for i in pairs[order, 0]], "S"),
-                              track_times=False)
-        handle.create_dataset("bg_id", data=np.array([ids[i] for i in pairs[order, 1]], "S"),
-                              track_times=False)
+        write_strings(handle, "fg_id", [ids[i] for i in pairs[order, 0]])
+        write_strings(handle, "bg_id", [ids[i] for i in pairs[order, 1]])
         handle.create_dataset("omega", data=omega[order].astype(np.float32), track_times=False)
     return {"search_space": len(pairs), "budget": params.budget,
             "top_omega": float(omega[order[0]]) if len(order) else None}
@@ -469,8 +466,8 @@ def read_top_pairs(path: str | Path, budget: int | None = None) -> list[tuple[st
     """The first ``budget`` (default: the store's) pairs of a ``pairs.h5``: ``(fg, bg, ω)``."""
     with open_store(path, PAIRS_SCHEMA) as handle:
         k = int(handle.attrs["budget"] if budget is None else budget)
-        fg = [v.decode() for v in handle["fg_id"][:k]]
-        bg = [v.decode() for v in handle["bg_id"][:k]]
+        fg = read_strings(handle["fg_id"], k)
+        bg = read_strings(handle["bg_id"], k)
         omega = handle["omega"][:k].tolist()
     return list(zip(fg, bg, omega, strict=True))
 
