@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from videoaug.data.preflight import folder_notices, preflight
+from videoaug.data.preflight import folder_notices, listing_digest, preflight
 from videoaug.data.records import DatasetError
 
 
@@ -57,3 +57,36 @@ def test_synthetic_datasets_are_checked_from_the_config_alone(tmp_path):
     cfg = {"kind": "synthetic", "root": str(tmp_path / "not_generated"), "synth_train_per_class": 4}
     assert preflight("synth4", cfg, 0).classes == 0  # nothing generated, nothing read
     assert not (tmp_path / "not_generated").exists()
+
+
+def _digests(cfg):
+    records = preflight("kitchen", cfg, 0).records
+    return listing_digest(records), [listing_digest(records, s, 2) for s in (0, 1)], records
+
+
+def test_the_listing_digest_follows_every_change_of_the_folder(tmp_path, tiny_video):
+    root = tmp_path / "k"
+    cfg = _folder(root, {"Cut": 3, "Stir": 3}, tiny_video)
+    whole, shards, records = _digests(cfg)
+    assert _digests(cfg)[:2] == (whole, shards)  # nothing changed: nothing moves
+    seen = {whole}
+    # a video replaced (other bytes): the whole digest and its shard's, not the other shard's
+    position = [r.id for r in records].index("Stir/Stir_1")
+    with open(root / "Stir" / "Stir_1.mp4", "ab") as fh:
+        fh.write(b"\0")
+    after, after_shards, _ = _digests(cfg)
+    assert after not in seen and after_shards[position % 2] != shards[position % 2]
+    assert after_shards[1 - position % 2] == shards[1 - position % 2]
+    seen.add(after)
+    changes = [
+        lambda: (root / "Cut" / "Cut_1.mp4").rename(root / "Cut" / "Cut_1b.mp4"),  # renamed
+        lambda: shutil.copy(tiny_video, root / "Cut" / "Cut_9.mp4"),  # added
+        lambda: (root / "Cut" / "Cut_0.mp4").unlink(),  # removed
+        lambda: (root / "Stir").rename(root / "Whisk"),  # class renamed
+        lambda: shutil.copytree(root / "Cut", root / "Pour"),  # class added
+    ]
+    for change in changes:
+        change()
+        digest = _digests(cfg)[0]
+        assert digest not in seen
+        seen.add(digest)

@@ -121,3 +121,20 @@ def test_evenly_spaced():
     assert evenly_spaced(10, None) is None and evenly_spaced(5, 8) is None
     picks = evenly_spaced(100, 5)
     assert picks.tolist() == [0, 25, 50, 74, 99]
+
+
+def test_a_shard_manifest_decodes_the_same_shard(tmp_path, folder_dataset):
+    (folder_dataset / "Beta" / "broken.mp4").unlink()
+    whole = _manifest(tmp_path, folder_dataset)
+    cfg = {"kind": "folder", "root": str(folder_dataset), "test_fraction": 0.3}
+    for shard in range(2):
+        part = build_manifest("mine", cfg, 0, tmp_path / f"m{shard}.json", shard, 2)
+        assert (part["shard"], part["shards"], part["classes"]) == (shard, 2, whole["classes"])
+        assert part["videos"] == whole["videos"][shard::2]  # round-robin, positions kept
+        assert [v["position"] for v in part["videos"]] == list(range(shard, 6, 2))
+        a, b = tmp_path / f"a{shard}.h5", tmp_path / f"b{shard}.h5"
+        decode_shard(tmp_path / "manifest.json", shard, 2, DecodeParams(short_side=24), a)
+        decode_shard(tmp_path / f"m{shard}.json", shard, 2, DecodeParams(short_side=24), b)
+        assert a.read_bytes() == b.read_bytes()
+    with pytest.raises(ValueError, match="shard 1 of 2 given for shard 0 of 2"):
+        decode_shard(tmp_path / "m1.json", 0, 2, DecodeParams(short_side=24), tmp_path / "x.h5")

@@ -73,7 +73,7 @@ rule train_avd:
 
 rule distill:
     input:
-        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        manifest=f"{CACHE}/{{ds}}/manifest/{{shard}}.json",
         store=lambda w: avd_paths.source_shards(config, w.ds, w.input)[int(w.shard)],
         model=lambda w: [] if w.input == "di" else [f"{CACHE}/{w.ds}/avd/{w.input}/model.pt"],
     output:
@@ -103,7 +103,7 @@ rule distill:
 # Table 3's test images: the target dataset's videos distilled by {ds}'s encoder (avd.paths.cross_stores).
 use rule distill as distill_cross with:
     input:
-        manifest=f"{CACHE}/{{target}}/manifest.json",
+        manifest=f"{CACHE}/{{target}}/manifest/{{shard}}.json",
         store=lambda w: avd_paths.source_shards(config, w.target, w.input)[int(w.shard)],
         model=lambda w: [f"{CACHE}/{w.ds}/avd/{w.input}/model.pt"],  # a list, as in distill
     output:

@@ -30,6 +30,7 @@ rule manifest:
         f"{CACHE}/{{ds}}/manifest.json",
     params:
         p=lambda w: as_json(stage_params.manifest_params(config, w.ds)),
+        listing=dataset_listing,
     log:
         "logs/{ds}/manifest.log",
     conda:
@@ -43,9 +44,35 @@ rule manifest:
         "python -m videoaug.cli --log {log:q} manifest --params {params.p:q} --out {output:q}"
 
 
+# One shard's part of the manifest: what the per-shard rules read (videoaug.stages.manifest). No input
+# file: it is rebuilt when the digest of its shard's videos changes, so a changed video reruns the
+# shards it falls in and not the others (manifest.json, read by whole-dataset rules, reruns on any).
+rule manifest_shard:
+    input:
+        synth_marker,
+    output:
+        f"{CACHE}/{{ds}}/manifest/{{shard}}.json",
+    params:
+        p=lambda w: as_json(stage_params.manifest_params(config, w.ds)),
+        shards=lambda w: stage_params.num_shards(config, w.ds),
+        videos=shard_listing,
+    log:
+        "logs/{ds}/manifest/{shard}.log",
+    conda:
+        ENV_CORE
+    threads: res("manifest", "threads")
+    resources:
+        mem_mb=res("manifest", "mem_mb"),
+        runtime=res("manifest", "runtime"),
+        gpu=res("manifest", "gpu"),
+    shell:
+        "python -m videoaug.cli --log {log:q} manifest --params {params.p:q} --shard {wildcards.shard}"
+        " --shards {params.shards} --out {output:q}"
+
+
 rule decode_frames:
     input:
-        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        manifest=f"{CACHE}/{{ds}}/manifest/{{shard}}.json",
     output:
         f"{CACHE}/{{ds}}/frames/{{shard}}.h5",
     params:

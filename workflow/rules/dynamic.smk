@@ -4,7 +4,7 @@
 rule dynamic_images:
     input:
         frames=f"{CACHE}/{{ds}}/frames/{{shard}}.h5",
-        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        manifest=f"{CACHE}/{{ds}}/manifest/{{shard}}.json",
     output:
         f"{CACHE}/{{ds}}/ssdi/{{shard}}.h5",
     params:

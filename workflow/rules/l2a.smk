@@ -15,7 +15,7 @@ L2A_TRAIN_METHODS = "|".join(("l2a", "l2a_none", "l2a_random", "l2a_actorcut", *
 
 rule segment:
     input:
-        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        manifest=f"{CACHE}/{{ds}}/manifest/{{shard}}.json",
         frames=f"{CACHE}/{{ds}}/frames/{{shard}}.h5",
     output:
         f"{CACHE}/{{ds}}/masks/{{shard}}.h5",

@@ -22,7 +22,8 @@ def cmd_manifest(args: argparse.Namespace) -> None:
     from videoaug.stages.manifest import build_manifest
 
     params = params_from_args(args, stage_params.manifest_params)
-    build_manifest(params["dataset"], params["dataset_config"], int(params["seed"]), args.out)
+    build_manifest(params["dataset"], params["dataset_config"], int(params["seed"]), args.out,
+                   args.shard, args.shards)
 
 
 def cmd_decode(args: argparse.Namespace) -> None:
@@ -65,6 +66,9 @@ def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
 
     p = sub.add_parser("manifest", help="list a dataset's videos, labels and splits")
     add_param_args(p)
+    p.add_argument("--shard", type=int, default=None,
+                   help="list only the videos of this shard (with --shards)")
+    p.add_argument("--shards", type=int, default=None)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_manifest)
 

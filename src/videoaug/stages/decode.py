@@ -17,7 +17,7 @@ import numpy as np
 from videoaug.io.store import FRAMES_SCHEMA, FrameStore, FrameStoreWriter, atomic_store
 from videoaug.io.video import VideoDecodeError, stream_video
 from videoaug.provenance import progress_bar, read_json, write_json
-from videoaug.stages.manifest import shard_of
+from videoaug.stages.manifest import shard_videos
 
 log = logging.getLogger("videoaug")
 
@@ -43,7 +43,7 @@ def decode_shard(
 ) -> dict:
     """Decode the videos of shard ``shard`` of ``shards`` into ``out``; return a summary."""
     manifest = read_json(manifest_path)
-    videos = [v for i, v in enumerate(manifest["videos"]) if shard_of(i, shards) == shard]
+    videos = shard_videos(manifest, shard, shards)
     skipped: list[dict] = []
     total_frames = 0
     store_params = {

@@ -244,11 +244,12 @@ def distill_shard(manifest_path: str | Path, store_path: str | Path, model_path:
     from videoaug.dynamic import dynamic_image
     from videoaug.io.store import ImageStoreWriter, open_video_store
     from videoaug.provenance import read_json
+    from videoaug.stages.manifest import video_positions
     from videoaug.train.datasets import clip_indices
 
     set_threads(params.threads)
     manifest = read_json(manifest_path)
-    position = {str(v["id"]): i for i, v in enumerate(manifest["videos"])}
+    position = video_positions(manifest)  # a shard manifest records each video's
     split = {str(v["id"]): str(v["split"]) for v in manifest["videos"]}
     config = params.avd_config()
     encoder = None
