@@ -223,3 +223,33 @@ def test_a_killed_run_completes_with_a_plain_rerun(tmp_path, tiny_video):
     assert "Using workflow specific profile profiles/default" in rerun.stderr
     index = json.loads((workdir / target).read_text())
     assert index["videos"] == 6
+
+
+@pytest.mark.parametrize(
+    ("l2a_yaml", "target", "expected"),
+    [
+        ("l2a: {segmenter: oracle}\n", "cache/kitchen/masks/index.json",
+         ["l2a.segmenter = 'oracle'", "'kitchen' is of kind 'folder'"]),
+        ("l2a: {segmenter: torchvision}\n", "cache/kitchen/masks/index.json",
+         ["l2a.torchvision.weights is null", "'coco'"]),
+        ("l2a: {segmenter_by_dataset: {kitchen: mediapipe+motion}}\n", "results/kitchen_l2a.json",
+         ["Selector's validation split", "Stir (1)"]),
+    ],
+    ids=["oracle-on-a-folder", "torchvision-without-weights", "one-video-class-for-the-selector"],
+)
+def test_config_mistakes_stop_at_dag_build_before_any_output(tmp_path, tiny_video, l2a_yaml,
+                                                             target, expected):
+    workdir = copy_project(tmp_path / "p")
+    # Stir: 2 videos, one of them to test (test_fraction 0.34): one training video
+    _kitchen(workdir, tiny_video, layout={"Cut": 3, "Stir": 2}, extra_yaml=l2a_yaml)
+    previous = workdir / "cache/kitchen/masks/0.h5"  # a previous run's output
+    previous.parent.mkdir(parents=True)
+    previous.write_bytes(b"masks of the previous run")
+    proc = snakemake(workdir, "--cores", "1", target, extra_config="kitchen.yaml", check=False)
+    out = _output(proc)
+    assert proc.returncode != 0
+    for text in expected:
+        assert out.count(text) == 1, out
+    assert "Traceback" not in out and "Exception" not in out, out
+    assert previous.read_bytes() == b"masks of the previous run"
+    assert not (workdir / "cache/kitchen/manifest.json").exists()  # no job ran

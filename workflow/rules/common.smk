@@ -1,5 +1,6 @@
 # Helpers shared by all rule files (paths, per-dataset values, resources from the validated config).
 import shlex
+from collections import Counter
 from pathlib import Path
 
 from snakemake.logging import logger
@@ -74,6 +75,64 @@ def shard_listing(wildcards):
         return "synthetic"
     shards = stage_params.num_shards(config, wildcards.ds)
     return listing_digest(found.records, int(wildcards.shard), shards)
+
+
+def stop_dag(message):
+    """Stop while the DAG is built: one line, no traceback, before any job (a dry run too)."""
+    logger.error(f"videoaug: {message}")
+    raise SystemExit(1)
+
+
+def split_counts(ds):
+    """`(classes, training videos per class, test videos per class)` before any job runs: from the
+    listing, or for a synthetic dataset from its settings (the generator's per-class counts,
+    cut by datasets.<ds>.train_per_class)."""
+    found = checked_dataset(ds)
+    classes = class_names(ds)
+    if found.records:
+        train = Counter(r.class_name for r in found.records if r.split == "train")
+        test = Counter(r.class_name for r in found.records if r.split == "test")
+        return classes, {c: train.get(c, 0) for c in classes}, {c: test.get(c, 0) for c in classes}
+    from videoaug.data.synthetic import SynthParams
+
+    cfg, defaults = ds_cfg(ds), SynthParams()
+    n_train = int(cfg.get("synth_train_per_class", defaults.train_per_class))
+    n_test = int(cfg.get("synth_test_per_class", defaults.test_per_class))
+    limit, limited = cfg.get("train_per_class"), cfg.get("train_limit_classes") or classes
+    train = {c: min(n_train, limit) if limit is not None and c in limited else n_train for c in classes}
+    return classes, train, {c: n_test for c in classes}
+
+
+def l2a_checked_segmenter(ds):
+    """Input function of `segment`: the segmenter suits the dataset and has its weights set
+    (videoaug.methods.l2a.checks); adds no file."""
+    from videoaug.methods.l2a import checks as l2a_checks
+
+    problem = l2a_checks.segmenter_problem(config, ds, ds_cfg(ds)["kind"])
+    if problem:
+        stop_dag(problem)
+    return []
+
+
+def l2a_checked_selector(ds, percent=None):
+    """Input function of the Selector rules: every class has videos for the validation split."""
+    from videoaug.methods.l2a import checks as l2a_checks
+
+    problem = l2a_checks.selector_split_problem(config, ds, split_counts(ds)[1], percent)
+    if problem:
+        stop_dag(problem)
+    return []
+
+
+def l2a_checked_fewshot(ds, shots):
+    """Input function of the few-shot runs: novel classes with enough training and test videos."""
+    from videoaug.methods.l2a import checks as l2a_checks
+
+    classes, train, test = split_counts(ds)
+    problem = l2a_checks.fewshot_problem(config, ds, classes, train, test, int(shots))
+    if problem:
+        stop_dag(problem)
+    return []
 
 
 def synth_marker(wildcards):
@@ -206,6 +265,7 @@ def l2a_semi_results(ds, seeds):
 # (pn_l2a needs the masks and backgrounds, and matches.json when l2a.fewshot.backgrounds = matched) and the
 # target's result files.
 def l2a_fewshot_inputs(w):
+    l2a_checked_fewshot(w.ds, w.n)
     inputs = {"manifest": f"{CACHE}/{w.ds}/manifest.json", "frames": frames_shards(w.ds)}
     if w.method == "pn_l2a":
         inputs.update(masks=l2a_masks_shards(w.ds), backgrounds=l2a_background_shards(w.ds))

@@ -17,6 +17,7 @@ rule segment:
     input:
         manifest=f"{CACHE}/{{ds}}/manifest/{{shard}}.json",
         frames=f"{CACHE}/{{ds}}/frames/{{shard}}.h5",
+        checked=lambda w: l2a_checked_segmenter(w.ds),
     output:
         f"{CACHE}/{{ds}}/masks/{{shard}}.h5",
     params:
@@ -169,6 +170,7 @@ rule train_selector:
         backgrounds=lambda w: l2a_background_shards(w.ds),
         features=f"{CACHE}/{{ds}}/l2a/features.h5",
         matches=f"{CACHE}/{{ds}}/matches.json",
+        checked=lambda w: l2a_checked_selector(w.ds),
     output:
         model=f"{CACHE}/{{ds}}/l2a/selector.pt",
         log_json=f"{CACHE}/{{ds}}/l2a/selector_log.json",
@@ -392,6 +394,7 @@ rule semi_selector:
         features=f"{CACHE}/{{ds}}/l2a/features.h5",
         matches=f"{CACHE}/{{ds}}/matches.json",
         pseudo=f"{SEMI_DIR}/pseudo.json",
+        checked=lambda w: l2a_checked_selector(w.ds, float(w.p)),
     output:
         model=f"{SEMI_DIR}/selector.pt",
         log_json=f"{SEMI_DIR}/selector_log.json",
