@@ -12,6 +12,7 @@ import torch
 import torch.hub
 import torchvision
 
+from videoaug.models import weights as weights_module
 from videoaug.models.tsn import TSN
 from videoaug.models.video import SlowFast, VideoResNetClassifier
 from videoaug.models.weights import (
@@ -157,6 +158,9 @@ def test_imagenet_uses_the_torch_home_cache(
         raise AssertionError("must not download when the file is cached")
 
     monkeypatch.setattr(torch.hub, "download_url_to_file", no_network)
+    # the stand-in is not torchvision's file: accept its own hash prefix for this test
+    prefix = hashlib.sha256(cached.read_bytes()).hexdigest()[:8]
+    monkeypatch.setattr(weights_module, "torchvision_hash_prefix", lambda weights: prefix)
     model = TSN("mobilenet_v3_small", 4, 0.4, pretrained="imagenet")
     mine = model.state_dict()
     assert all(
@@ -181,3 +185,44 @@ def test_random_init_report() -> None:
     report = describe_init(TSN("mobilenet_v3_small", 3, 0.4))
     assert (report["source"], report["path"], report["sha256"]) == ("random", None, None)
     assert report["arch"] == "mobilenet_v3_small"
+
+
+class _Planted:
+    """Unpickling this object writes a marker file (what a planted checkpoint could do)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.write_text, (self.marker, "unpickled"))
+
+
+def test_a_planted_coco_checkpoint_is_never_unpickled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from torchvision.models.detection import MaskRCNN_ResNet50_FPN_Weights
+
+    from videoaug.methods.l2a.segment import TorchvisionSegmenter
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
+    coco = MaskRCNN_ResNet50_FPN_Weights.COCO_V1
+    planted = weights_module.cached_weights_path(coco)
+    planted.parent.mkdir(parents=True)
+    marker = tmp_path / "marker.txt"
+    torch.save({"backbone.body.conv1.weight": _Planted(marker)}, planted)
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the file is cached: no download")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", no_network)
+    # torchvision's published hash prefix does not match: refused before any load
+    with pytest.raises(PretrainedWeightsError, match="sha256 does not start with") as info:
+        TorchvisionSegmenter("coco", min_size=32, max_size=64)
+    assert str(planted) in str(info.value) and "Delete it" in str(info.value)
+    assert not marker.exists()
+    # even a file whose hash matched would be read with weights_only=True: refused, not run
+    prefix = hashlib.sha256(planted.read_bytes()).hexdigest()[:8]
+    monkeypatch.setattr(weights_module, "torchvision_hash_prefix", lambda weights: prefix)
+    with pytest.raises(PretrainedWeightsError, match="weights_only=True"):
+        TorchvisionSegmenter("coco", min_size=32, max_size=64)
+    assert not marker.exists()

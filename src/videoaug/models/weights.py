@@ -97,30 +97,43 @@ def cached_weights_path(weights: WeightsEnum) -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(weights.url)
 
 
+def torchvision_hash_prefix(weights: WeightsEnum) -> str | None:
+    """The sha256 prefix torchvision publishes in the file name (``<name>-<prefix>.pth``)."""
+    stem = Path(os.path.basename(weights.url)).stem
+    return stem.rsplit("-", 1)[-1] if "-" in stem else None
+
+
 def fetch_torchvision_weights(weights: WeightsEnum) -> Path:
-    """Return the local file of ``weights``, downloading it through ``torch.hub`` if not cached.
+    """Return the local file of ``weights``, downloading it through ``torch.hub`` if not cached,
+    after checking it against torchvision's published sha256 prefix (a file planted in
+    ``$TORCH_HOME/hub/checkpoints`` is refused). Callers read it with :func:`read_state_dict`
+    (``weights_only=True``), never through torch.hub's loader, which unpickles.
 
     Raises :class:`PretrainedWeightsError` saying where to put the file when the download fails
-    (e.g. no internet).
+    (e.g. no internet), and naming the file when its hash differs.
     """
     destination = cached_weights_path(weights)
-    if destination.is_file():
-        return destination
-    destination.parent.mkdir(parents=True, exist_ok=True)
     # torchvision names files "<name>-<sha256 prefix>.pth"; torch.hub checks that prefix.
-    stem = destination.stem
-    hash_prefix = stem.rsplit("-", 1)[-1] if "-" in stem else None
-    try:
-        torch.hub.download_url_to_file(
-            weights.url, str(destination), hash_prefix=hash_prefix, progress=False
-        )
-    except (urllib.error.URLError, OSError, RuntimeError) as error:
+    hash_prefix = torchvision_hash_prefix(weights)
+    if not destination.is_file():
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            torch.hub.download_url_to_file(
+                weights.url, str(destination), hash_prefix=hash_prefix, progress=False
+            )
+        except (urllib.error.URLError, OSError, RuntimeError) as error:
+            raise PretrainedWeightsError(
+                f"could not download pretrained weights {weights} from {weights.url} "
+                f"({type(error).__name__}: {error}). Without internet access, download that file "
+                f"on another machine and either copy it to {destination} (TORCH_HOME="
+                f"{os.environ.get('TORCH_HOME', '<unset>')}) or pass its path as `pretrained`."
+            ) from error
+    if hash_prefix and not file_sha256(destination).startswith(hash_prefix):
         raise PretrainedWeightsError(
-            f"could not download pretrained weights {weights} from {weights.url} "
-            f"({type(error).__name__}: {error}). Without internet access, download that file on "
-            f"another machine and either copy it to {destination} (TORCH_HOME="
-            f"{os.environ.get('TORCH_HOME', '<unset>')}) or pass its path as `pretrained`."
-        ) from error
+            f"{destination} is not torchvision's {weights}: its sha256 does not start with "
+            f"{hash_prefix}, the prefix torchvision publishes for {weights.url}. Delete it to "
+            "download the file again (or copy the genuine file there)"
+        )
     return destination
 
 

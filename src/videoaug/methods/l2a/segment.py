@@ -8,8 +8,9 @@ union of the instances' boxes, each ``bool (T, H, W)``.
 Backends (``l2a.segmenter``; ``a+b`` is the union of backends ``a`` and ``b``):
 
 * ``torchvision`` — Mask R-CNN R50-FPN (``maskrcnn_resnet50_fpn``), COCO weights through
-  torchvision's weight enum (``weights: coco``; needs internet once) or a local ``state_dict``
-  (loaded with ``weights_only=True``). All COCO classes are kept unless ``classes`` names some
+  torchvision's weight enum (``weights: coco``; needs internet once; the file is checked against
+  torchvision's published sha256 prefix) or a local ``state_dict`` (both loaded with
+  ``weights_only=True``). All COCO classes are kept unless ``classes`` names some
   (the paper keeps objects even when the COCO class is wrong).
 * ``mediapipe`` — MediaPipe selfie segmentation (``mediapipe==0.10.21``, model inside the wheel):
   people only, the one pretrained model that runs offline here.
@@ -348,9 +349,14 @@ class TorchvisionSegmenter:
         self.model = build_maskrcnn(91, min_size, max_size, score_threshold, max_detections,
                                     proposals)
         if weights == "coco":
+            # the file through our own torch.load(weights_only=True) after checking torchvision's
+            # published sha256 (its get_state_dict unpickles whatever sits in $TORCH_HOME)
             from torchvision.models.detection import MaskRCNN_ResNet50_FPN_Weights
 
-            state = MaskRCNN_ResNet50_FPN_Weights.COCO_V1.get_state_dict(progress=False)
+            from videoaug.models.weights import fetch_torchvision_weights, read_state_dict
+
+            state = read_state_dict(
+                fetch_torchvision_weights(MaskRCNN_ResNet50_FPN_Weights.COCO_V1))
         else:
             path = Path(weights)
             if not path.is_file():
