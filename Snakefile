@@ -1,5 +1,6 @@
 # videoaug workflow: every expensive step is a rule that materialises a cached artefact; every rule is
 # a thin call of the `videoaug` CLI (src/videoaug/cli.py). Targets: see README ("Targets").
+import re
 import sys
 from pathlib import Path
 
@@ -36,8 +37,11 @@ include: "workflow/rules/common.smk"
 shell.prefix(job_shell_prefix(SRC))
 
 
+# {ds} is one of the configured datasets (names are [A-Za-z0-9_]+, checked by the schema): a path
+# like results/synth4_avd_rgb.json must not also match train_spatial's results/{ds}_rgb.json with
+# ds=synth4_avd, whose input functions would fail on the unknown dataset and print a traceback.
 wildcard_constraints:
-    ds=r"[A-Za-z0-9_]+",
+    ds="|".join(re.escape(name) for name in sorted(config["datasets"], key=len, reverse=True)),
     shard=r"\d+",
 
 

@@ -65,6 +65,13 @@ def snakemake(
         raise AssertionError(
             f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
         )
+    if proc.returncode == 0:
+        # a run that succeeds prints no traceback (e.g. an input function failing on a rule that
+        # Snakemake then drops, which it prints in non-strict mode)
+        for line in (proc.stdout + proc.stderr).splitlines():
+            if "Traceback" in line or "InputFunctionException" in line:
+                raise AssertionError(f"snakemake {' '.join(args)} succeeded but printed "
+                                     f"{line!r}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc
 
 

@@ -43,3 +43,14 @@ def test_avd_part_builds_and_reruns_what_lambda_touches(tmp_path):
     di = _jobs(snakemake(built_project, "-n", "--cores", "2",
                          "results/seeds/synth4_avd_di_s0.json", extra_config="lam.yaml").stdout)
     assert not di, di
+
+
+def test_avd_targets_plan_without_a_traceback(tmp_path):
+    # results/synth4_avd_rgb.json also matched train_spatial's results/{ds}_rgb.json with
+    # ds=synth4_avd, whose input function failed and printed a traceback before the run went on
+    workdir = copy_project(tmp_path / "p")
+    proc = snakemake(workdir, "-n", "--cores", "2", "results/synth4_avd_rgb.json",
+                     "results/synth4_avd_frames_rgb.json")
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out and "InputFunctionException" not in out, out
+    assert "train_spatial" not in _jobs(proc.stdout)
