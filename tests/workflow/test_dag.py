@@ -119,3 +119,19 @@ def test_lint_is_clean(tmp_path):
         [SNAKEMAKE, "--lint"], cwd=workdir, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_two_datasets_tda_galleries_side_by_side(built_project, tiny_video):
+    from tests.workflow.test_faults import _kitchen
+
+    # a second dataset in the same project: each gallery at its own path, none overwritten
+    _kitchen(built_project, tiny_video)
+    figures = built_project / "results" / "figures"
+    targets = [f"results/figures/{ds}_tda_gallery.png" for ds in ("synth4", "kitchen")]
+    snakemake(built_project, "--cores", "2", *targets, extra_config="kitchen.yaml")
+    synth4, kitchen = (built_project / t for t in targets)
+    assert synth4.read_bytes()[:8] == kitchen.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert synth4.read_bytes() != kitchen.read_bytes()
+    assert not (figures / "tda_gallery.png").exists()
+    for ds in ("synth4", "kitchen"):
+        assert (built_project / "logs" / ds / "tda_gallery.log").exists()

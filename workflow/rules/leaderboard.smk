@@ -56,4 +56,4 @@ rule comparison:
         "results/tables/zhang2020_fig4.md",
         "results/figures/zhang2020_fig5.png",
         "results/tables/kim2020_tables.md",
-        "results/figures/tda_gallery.png",
+        f"results/figures/{config['dataset']}_tda_gallery.png",

@@ -53,21 +53,21 @@ use rule train_tda as train_tda_seed with:
 
 rule tda_gallery:
     input:
-        manifest=f"{CACHE}/{config['dataset']}/manifest.json",
-        frames=frames_shards(config["dataset"]),
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        frames=lambda w: frames_shards(w.ds),
     output:
         report(
-            "results/figures/tda_gallery.png",
+            "results/figures/{ds}_tda_gallery.png",
             caption="../report/tda_gallery.rst",
             category="TDA",
         ),
     params:
-        p=lambda w: as_json(params_tda.tda_params(config, config["dataset"], "none")),
+        p=lambda w: as_json(params_tda.tda_params(config, w.ds, "none")),
         policies=config["tda"]["policies"],
         frames_shown=config["tda"]["gallery_frames"],
         magnitude=config["tda"]["gallery_magnitude"],
     log:
-        "logs/tda_gallery.log",
+        "logs/{ds}/tda_gallery.log",
     conda:
         ENV_CORE
     threads: 1

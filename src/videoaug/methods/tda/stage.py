@@ -13,13 +13,14 @@ CutMix / MixUp family over space, frames and cubes, FadeMixUp) as the trainer's 
 
 ``policy none`` is the paper's baseline (the clip augmentation above only). ``tda_gallery`` draws
 the same clip under every policy of a list and, beside it, under every RandAugment-T op in both
-conventions at one magnitude (``results/figures/tda_gallery.png``), so a user sees what the
+conventions at one magnitude (``results/figures/{ds}_tda_gallery.png``), so a user sees what the
 ``released`` convention (Kim et al.'s released code) changes.
 """
 
 from __future__ import annotations
 
 import logging
+import textwrap
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -177,6 +178,14 @@ def op_rows(clip: Tensor, magnitude: float) -> list[tuple[str, Tensor | None, Te
     return rows
 
 
+def row_caption(title: str, target: Tensor, classes: Sequence[str], width: int = 22) -> str:
+    """The text beside a gallery row: the policy wrapped at ``width`` characters (at ``:``
+    where it can), then one line per label share (:func:`label_text`)."""
+    policy = textwrap.wrap(title.replace(":", ": "), width) or [title]
+    shares = label_text(target, classes).split(" + ")
+    return "\n".join([line.replace(": ", ":") for line in policy] + shares)
+
+
 def _show(ax: Any, frame: Tensor | None) -> None:
     """One ``(3, H, W)`` frame without ticks (an empty box for ``None``)."""
     if frame is not None:
@@ -208,15 +217,19 @@ def tda_gallery(manifest_path: str | Path, frames_paths: Sequence[str | Path],
     frame_ids = np.unique(np.linspace(0, clips.shape[2] - 1, frames_shown).round().astype(int))
     middle = clips.shape[2] // 2
     height = 1.75 * max(len(rows), (len(ops) + 1) / 2)
-    fig = plt.figure(figsize=(1.6 * len(frame_ids) + 2 * 1.5 * 2 + 0.6, height))
-    left, right = fig.subfigures(1, 2, width_ratios=[1.6 * len(frame_ids), 6.0])
-    axes = left.subplots(len(rows), len(frame_ids), squeeze=False)
+    caption = 1.5  # inches of the text column left of the frames: horizontal, wrapped captions
+    fig = plt.figure(figsize=(caption + 1.6 * len(frame_ids) + 2 * 1.5 * 2 + 0.6, height))
+    left, right = fig.subfigures(1, 2, width_ratios=[caption + 1.6 * len(frame_ids), 6.0])
+    axes = left.subplots(len(rows), len(frame_ids) + 1, squeeze=False,
+                         gridspec_kw={"width_ratios": [caption] + [1.6] * len(frame_ids)})
     for r, (title, clip, target) in enumerate(rows):
+        axes[r, 0].set_axis_off()
+        axes[r, 0].text(1.0, 0.5, row_caption(title, target, classes), ha="right",
+                        va="center", fontsize=6, transform=axes[r, 0].transAxes)
         for c, t in enumerate(frame_ids):
-            _show(axes[r, c], clip[:, t])
+            _show(axes[r, c + 1], clip[:, t])
             if r == 0:
-                axes[r, c].set_title(f"frame {t}", fontsize=7)
-        axes[r, 0].set_ylabel(f"{title}\n{label_text(target, classes)}", fontsize=6)
+                axes[r, c + 1].set_title(f"frame {t}", fontsize=7)
     left.suptitle(f"{manifest['dataset']}: one training clip under each policy", fontsize=8)
     # Ops in two column pairs (randaugment | released), the plain frame first.
     cells = [("clip", clips[0], clips[0]), *ops]
