@@ -253,3 +253,61 @@ def test_config_mistakes_stop_at_dag_build_before_any_output(tmp_path, tiny_vide
     assert "Traceback" not in out and "Exception" not in out, out
     assert previous.read_bytes() == b"masks of the previous run"
     assert not (workdir / "cache/kitchen/manifest.json").exists()  # no job ran
+
+
+# The decode job, with one change: after the writer's free-space check passes, another process
+# takes every free byte of the disk (the check cannot see the future), so the disk fills inside
+# HDF5's own write.
+_FILL_AFTER_CHECK = """
+import os, shutil, sys
+import videoaug.io.store as store
+check = store.require_free_space
+
+def check_then_fill(path, nbytes, reserve=store.FREE_SPACE_RESERVE):
+    check(path, nbytes, reserve)
+    if nbytes and not os.path.exists(FILLER):
+        with open(FILLER, "wb") as fh:
+            try:
+                fh.write(b"\\0" * shutil.disk_usage(os.path.dirname(path)).free)
+            except OSError:
+                pass
+
+store.require_free_space = check_then_fill
+from videoaug.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_disk_that_fills_during_an_hdf5_write(tmp_path, tiny_video, small_disk):
+    import sys
+
+    from videoaug.stages.manifest import build_manifest
+
+    root = _kitchen(tmp_path, tiny_video)
+    manifest = tmp_path / "manifest.json"
+    build_manifest("kitchen", {"kind": "folder", "root": str(root), "test_fraction": 0.34}, 0,
+                   manifest)
+    out = small_disk / "kitchen" / "frames" / "0.h5"
+    params = json.dumps({"short_side": None, "fps": None, "max_frames": None,
+                         "compression": "none", "on_bad_video": "fail"})
+    args = ["--log", str(tmp_path / "decode.log"), "decode", "--params", params,
+            "--manifest", str(manifest), "--shard", "0", "--shards", "1", "--out", str(out)]
+    filler = small_disk / "filler.bin"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    code = _FILL_AFTER_CHECK.replace("FILLER", repr(str(filler)))
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert filler.stat().st_size > 0  # the disk did fill after the check
+    assert proc.returncode == 1, (proc.returncode, proc.stderr[-3000:])  # not -11: no segfault
+    assert proc.stderr.count("no space left on device while writing") == 1, proc.stderr
+    assert "cache_dir" in proc.stderr
+    assert "Traceback" not in proc.stderr and "Segmentation fault" not in proc.stderr
+    assert "Exception ignored" not in proc.stderr and "HDF5-DIAG" not in proc.stderr
+    assert not list(small_disk.rglob("*.tmp")) and not list(small_disk.rglob("*.reserve"))
+    assert not out.exists()
+    filler.unlink()  # space back: the plain job completes
+    subprocess.run([sys.executable, "-m", "videoaug.cli", *args], check=True, env=env,
+                   capture_output=True, timeout=300)
+    from videoaug.io.store import FrameStore
+
+    assert len(FrameStore(out).video_ids) == 6

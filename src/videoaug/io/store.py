@@ -8,15 +8,21 @@ Reading a store with plain h5py: the default compression is LZ4 from ``hdf5plugi
 ``import hdf5plugin`` before opening one (each store's ``reader_note`` attribute says so);
 without it h5py fails with "can't open directory /usr/local/lib/plugin".
 
-Full disks: HDF5 cannot recover from a failed write (the library segfaults when it later closes
-the file), so every writer checks the free space before each write (:func:`require_free_space`)
-and stops with :class:`DiskFullError` while the file can still be closed and removed.
+Full disks: HDF5 cannot recover from a failed write (it prints errors from every object it frees
+and segfaults when it later closes the file or exits), so HDF5 must never see one. Every writer
+checks the free space before each write (:func:`require_free_space`), and because another process
+may fill the disk between the check and HDF5's (buffered) write, :func:`atomic_store` also holds
+:data:`FREE_SPACE_RESERVE` bytes in a preallocated ``.reserve`` file beside the store and gives
+HDF5 a file object (:class:`ReservedFile`) whose writes, on ``ENOSPC``, release that reserve and
+retry: HDF5 never sees the error, the writer stops at its next check, and the store is closed,
+removed and reported as :class:`DiskFullError` like a failed pre-check.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import json
 import math
 import os
@@ -76,14 +82,96 @@ class DiskFullError(StoreError):
         )
 
 
+class ReservedFile(io.FileIO):
+    """The file HDF5 writes a store through, with ``reserve`` bytes held in ``<path>.reserve``.
+
+    A write that finds the disk full (another process took the space after the writer's
+    :func:`require_free_space`) releases the reserve, sets :attr:`full` and retries, so HDF5's
+    own write succeeds and the library stays consistent; should the disk still be full, the
+    bytes are dropped (the store is discarded anyway: :func:`atomic_store` raises
+    :class:`DiskFullError` once :attr:`full` is set and deletes it)."""
+
+    def __init__(self, path: str | Path, reserve: int = FREE_SPACE_RESERVE):
+        self.path = str(path)
+        self.reserve_path = self.path + ".reserve"
+        self.reserve_bytes = int(reserve)
+        self.full = False
+        _preallocate(self.reserve_path, reserve, self.path)
+        super().__init__(self.path, "w+")
+
+    def _raw_write(self, view: memoryview) -> int | None:
+        return io.FileIO.write(self, view)
+
+    def release(self) -> None:
+        """Give the reserve back to the disk."""
+        self.reserve_bytes = 0
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.reserve_path)
+
+    def write(self, data) -> int:
+        view = memoryview(data).cast("B")
+        done = 0
+        while done < len(view):
+            try:
+                written = self._raw_write(view[done:])
+            except OSError as err:
+                if err.errno != errno.ENOSPC:
+                    raise
+                if self.full:  # still full after the release: drop (the store is discarded)
+                    return len(view)
+                self.full = True
+                self.release()
+                continue
+            done += written or 0
+        return done
+
+
+def _preallocate(path: str, nbytes: int, store: str) -> None:
+    """``nbytes`` of real disk blocks at ``path`` (``posix_fallocate``, else written zeros)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        try:
+            os.posix_fallocate(fd, 0, nbytes)
+        except OSError as err:
+            if err.errno == errno.ENOSPC:
+                raise DiskFullError(store, nbytes) from None
+            if err.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                raise
+            block = b"\0" * (1 << 20)
+            for start in range(0, nbytes, len(block)):
+                os.write(fd, block[: nbytes - start])
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        raise
+    os.close(fd)
+
+
+_RESERVED: dict[str, ReservedFile] = {}
+"""Open :class:`ReservedFile` by path: :func:`require_free_space` stops a writer whose disk
+filled during an earlier write."""
+
+
+def store_path(handle: h5py.File) -> str:
+    """The path a writer's handle writes (h5py names a file-object handle by the object)."""
+    return getattr(handle, "videoaug_path", None) or handle.filename
+
+
 def require_free_space(path: str | Path, nbytes: int, reserve: int = FREE_SPACE_RESERVE) -> None:
-    """Raise :class:`DiskFullError` unless the disk of ``path`` has ``nbytes + reserve`` free.
+    """Raise :class:`DiskFullError` unless the disk of ``path`` has ``nbytes + reserve`` free
+    (and no earlier write of the store at ``path`` found the disk full).
 
     ``nbytes`` is the uncompressed size of what is about to be written: compression only makes
     the real write smaller, so the check never lets HDF5 run into a full disk.
     """
+    guard = _RESERVED.get(str(path))
+    if guard is not None and guard.full:
+        raise DiskFullError(path, nbytes + reserve)
     folder = Path(path).parent
     free = shutil.disk_usage(folder).free
+    if guard is not None:  # the store's own reserve file counts as free for its writes
+        free += guard.reserve_bytes
     if free < nbytes + reserve:
         raise DiskFullError(path, nbytes + reserve - free)
 
@@ -123,21 +211,37 @@ def atomic_store(path: str | Path, schema: str, params: Mapping) -> Iterator[h5p
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
+    Path(str(tmp) + ".reserve").unlink(missing_ok=True)
     require_free_space(tmp, 0)
+    guard = None
     try:
-        with h5py.File(tmp, "w", track_order=False) as handle:
+        guard = ReservedFile(tmp)
+        _RESERVED[str(tmp)] = guard
+        with h5py.File(guard, "w", track_order=False) as handle:
+            handle.videoaug_path = str(tmp)
             handle.attrs["schema"] = schema
             handle.attrs["videoaug_version"] = __version__
             handle.attrs["params"] = canonical_json(dict(params))
             handle.attrs["reader_note"] = READER_NOTE
             yield handle
+            if guard.full:  # a write found the disk full: nothing is kept
+                raise DiskFullError(path, FREE_SPACE_RESERVE)
             handle.attrs["complete"] = True
+        guard.close()
+        if guard.full:  # the last flush found the disk full
+            raise DiskFullError(path, FREE_SPACE_RESERVE)
         os.replace(tmp, path)
     except BaseException as err:
         tmp.unlink(missing_ok=True)
-        if not isinstance(err, DiskFullError) and is_disk_full(err):
+        if not isinstance(err, DiskFullError) and (
+                is_disk_full(err) or (guard is not None and guard.full)):
             raise DiskFullError(path, FREE_SPACE_RESERVE) from None
         raise
+    finally:
+        if guard is not None:
+            _RESERVED.pop(str(tmp), None)
+            guard.close()
+            guard.release()
 
 
 def open_store(path: str | Path, schema: str | None = None) -> h5py.File:
@@ -193,7 +297,7 @@ class FrameStoreWriter:
     def __init__(self, handle: h5py.File, compression: str, chunk_frames: int = 4,
                  channels: int = 3):
         self._channels = channels  # 3: RGB frames; 2: optical flow (u, v)
-        self._path = handle.filename
+        self._path = store_path(handle)
         self._videos = _group(handle, "videos")
         self._handle = handle
         self._compression = compression_kwargs(compression)
@@ -434,7 +538,7 @@ class ImageStoreWriter:
         missing = set(self.columns) - set(columns)
         if missing:
             raise ValueError(f"append is missing columns {sorted(missing)}")
-        require_free_space(self._handle.filename, int(np.asarray(images).nbytes))
+        require_free_space(store_path(self._handle), int(np.asarray(images).nbytes))
         start = self.images.shape[0]
         self.images.resize(start + n, axis=0)
         self.images[start:] = images
