@@ -78,7 +78,9 @@ def test_killed_writer_leaves_no_readable_store(tmp_path):
     proc.start()
     proc.join(60)
     assert proc.exitcode == -signal.SIGKILL
-    assert not path.exists()  # only path.tmp may remain
+    assert not path.exists()  # only path.tmp may remain, and not where O_TMPFILE exists
+    if hasattr(os, "O_TMPFILE"):  # Linux: the file is unnamed until complete
+        assert sorted(os.listdir(tmp_path)) == []
     with pytest.raises(StoreError, match="does not exist"):
         FrameStore(path)
     # a leftover tmp file renamed by hand is still refused: it lacks the completion mark
@@ -204,7 +206,9 @@ def test_require_free_space_passes_with_room(tmp_path):
         require_free_space(tmp_path / "x.h5", 1 << 62)
 
 
-def test_a_disk_that_fills_inside_an_hdf5_write_is_a_disk_full_error(tmp_path, monkeypatch):
+@pytest.mark.parametrize("anonymous", [True, False], ids=["O_TMPFILE", "named-tmp"])
+def test_a_disk_that_fills_inside_an_hdf5_write_is_a_disk_full_error(tmp_path, monkeypatch,
+                                                                      anonymous):
     # The pre-check passes, then the disk fills before HDF5 writes (another process): the
     # reserve is released so HDF5's own write succeeds, the next check stops the writer, and
     # the store is removed. (tests/workflow/test_faults.py does it on a real tmpfs.)
@@ -212,12 +216,14 @@ def test_a_disk_that_fills_inside_an_hdf5_write_is_a_disk_full_error(tmp_path, m
 
     from videoaug.io import store as store_module
 
+    if not anonymous:  # a file system without O_TMPFILE: path.tmp and path.tmp.reserve
+        monkeypatch.setattr(store_module, "_anonymous_file", lambda folder: None)
     real_write = store_module.ReservedFile._raw_write
     calls = {"n": 0, "refused": 0}
 
     def write(self, data):
         calls["n"] += 1
-        if calls["n"] == 5 and os.path.exists(self.reserve_path):  # the disk is now full
+        if calls["n"] == 5 and self.reserve_bytes:  # the disk is now full
             calls["refused"] += 1
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_write(self, data)

@@ -83,21 +83,44 @@ class DiskFullError(StoreError):
 
 
 class ReservedFile(io.FileIO):
-    """The file HDF5 writes a store through, with ``reserve`` bytes held in ``<path>.reserve``.
+    """The file HDF5 writes a store through, with ``reserve`` bytes of disk held aside.
+
+    Where the file system allows (Linux ``O_TMPFILE``: ext4, xfs, btrfs, tmpfs) both the file and
+    the reserve are anonymous until :meth:`publish` links the finished file in: a writer killed
+    at any moment (``kill -9``, the kernel's or SLURM's out-of-memory kill) leaves nothing on the
+    disk. Elsewhere they are ``<path>`` (the store's ``.tmp``) and ``<path>.reserve``.
 
     A write that finds the disk full (another process took the space after the writer's
     :func:`require_free_space`) releases the reserve, sets :attr:`full` and retries, so HDF5's
     own write succeeds and the library stays consistent; should the disk still be full, the
     bytes are dropped (the store is discarded anyway: :func:`atomic_store` raises
-    :class:`DiskFullError` once :attr:`full` is set and deletes it)."""
+    :class:`DiskFullError` once :attr:`full` is set)."""
 
     def __init__(self, path: str | Path, reserve: int = FREE_SPACE_RESERVE):
         self.path = str(path)
         self.reserve_path = self.path + ".reserve"
         self.reserve_bytes = int(reserve)
         self.full = False
-        _preallocate(self.reserve_path, reserve, self.path)
-        super().__init__(self.path, "w+")
+        folder = os.path.dirname(os.path.abspath(self.path))
+        self._reserve_fd = _anonymous_file(folder)
+        self.anonymous = self._reserve_fd is not None
+        if self.anonymous:
+            _preallocate_fd(self._reserve_fd, reserve, self.path)
+            fd = _anonymous_file(folder)
+            if fd is None:  # pragma: no cover - the folder allowed one a moment ago
+                raise OSError(errno.EOPNOTSUPP, f"O_TMPFILE in {folder}")
+            super().__init__(fd, "r+", closefd=True)
+        else:
+            fd = os.open(self.reserve_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                _preallocate_fd(fd, reserve, self.path)
+            except BaseException:
+                os.close(fd)
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.reserve_path)
+                raise
+            os.close(fd)
+            super().__init__(self.path, "w+")
 
     def _raw_write(self, view: memoryview) -> int | None:
         return io.FileIO.write(self, view)
@@ -105,8 +128,34 @@ class ReservedFile(io.FileIO):
     def release(self) -> None:
         """Give the reserve back to the disk."""
         self.reserve_bytes = 0
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.reserve_path)
+        if self._reserve_fd is not None:
+            os.close(self._reserve_fd)
+            self._reserve_fd = None
+        elif not self.anonymous:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.reserve_path)
+
+    def publish(self, destination: str | Path) -> None:
+        """Give the finished file its name (replacing any older store there)."""
+        if self.anonymous:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)  # a stale .tmp of an older writer
+            # linkat(AT_SYMLINK_FOLLOW) through /proc: a dir_fd makes os.link use linkat
+            folder = os.open(os.path.dirname(os.path.abspath(self.path)), os.O_RDONLY)
+            try:
+                os.link(f"/proc/self/fd/{self.fileno()}", os.path.basename(self.path),
+                        dst_dir_fd=folder, follow_symlinks=True)
+            finally:
+                os.close(folder)
+        self.close()
+        os.replace(self.path, destination)
+
+    def discard(self) -> None:
+        """Drop the file: nothing of it stays on the disk."""
+        self.close()
+        if not self.anonymous:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
 
     def write(self, data) -> int:
         view = memoryview(data).cast("B")
@@ -126,26 +175,31 @@ class ReservedFile(io.FileIO):
         return done
 
 
-def _preallocate(path: str, nbytes: int, store: str) -> None:
-    """``nbytes`` of real disk blocks at ``path`` (``posix_fallocate``, else written zeros)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+def _anonymous_file(folder: str) -> int | None:
+    """An unnamed file in ``folder`` (``O_TMPFILE``), or None where the system has none."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None:
+        return None
     try:
-        try:
-            os.posix_fallocate(fd, 0, nbytes)
-        except OSError as err:
-            if err.errno == errno.ENOSPC:
-                raise DiskFullError(store, nbytes) from None
-            if err.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
-                raise
-            block = b"\0" * (1 << 20)
-            for start in range(0, nbytes, len(block)):
-                os.write(fd, block[: nbytes - start])
-    except BaseException:
-        os.close(fd)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+        return os.open(folder, flag | os.O_RDWR, 0o644)
+    except OSError as err:
+        if err.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT):
+            return None
         raise
-    os.close(fd)
+
+
+def _preallocate_fd(fd: int, nbytes: int, store: str) -> None:
+    """``nbytes`` of real disk blocks in ``fd`` (``posix_fallocate``, else written zeros)."""
+    try:
+        os.posix_fallocate(fd, 0, nbytes)
+    except OSError as err:
+        if err.errno == errno.ENOSPC:
+            raise DiskFullError(store, nbytes) from None
+        if err.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+            raise
+        block = b"\0" * (1 << 20)
+        for start in range(0, nbytes, len(block)):
+            os.write(fd, block[: nbytes - start])
 
 
 _RESERVED: dict[str, ReservedFile] = {}
@@ -206,7 +260,10 @@ def _group(parent: h5py.Group, name: str) -> h5py.Group:
 
 @contextlib.contextmanager
 def atomic_store(path: str | Path, schema: str, params: Mapping) -> Iterator[h5py.File]:
-    """Open ``path.tmp`` for writing; on success set attributes and rename to ``path``."""
+    """Open a store for writing; on success set attributes and give it the name ``path``.
+
+    The file is unnamed while it is written (``O_TMPFILE``; ``path.tmp`` where the file system
+    has none) and appears under ``path`` only when complete (:class:`ReservedFile`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -227,11 +284,12 @@ def atomic_store(path: str | Path, schema: str, params: Mapping) -> Iterator[h5p
             if guard.full:  # a write found the disk full: nothing is kept
                 raise DiskFullError(path, FREE_SPACE_RESERVE)
             handle.attrs["complete"] = True
-        guard.close()
         if guard.full:  # the last flush found the disk full
             raise DiskFullError(path, FREE_SPACE_RESERVE)
-        os.replace(tmp, path)
+        guard.publish(path)
     except BaseException as err:
+        if guard is not None:
+            guard.discard()
         tmp.unlink(missing_ok=True)
         if not isinstance(err, DiskFullError) and (
                 is_disk_full(err) or (guard is not None and guard.full)):
@@ -240,7 +298,6 @@ def atomic_store(path: str | Path, schema: str, params: Mapping) -> Iterator[h5p
     finally:
         if guard is not None:
             _RESERVED.pop(str(tmp), None)
-            guard.close()
             guard.release()
 
 
