@@ -41,6 +41,8 @@ from videoaug.config import canonical_json
 FRAMES_SCHEMA = "videoaug.frames/1"
 FLOW_SCHEMA = "videoaug.flow/1"  # AVD: bounded uint8 optical flow, (T-1, H, W, 2) per video
 STR_DTYPE = h5py.string_dtype("utf-8")
+STREAM_CHUNK = 16
+"""Frames per piece when a stage streams a video (the decoder's chunk, io.video.stream_video)."""
 
 
 def write_strings(group: h5py.Group, name: str, values) -> h5py.Dataset:
@@ -503,6 +505,12 @@ class FrameStore(LazyStore):
         if frame_indices is None:
             return dset[()]
         return read_rows(dset, frame_indices)
+
+    def read_chunks(self, i: int, size: int = STREAM_CHUNK) -> Iterator[np.ndarray]:
+        """Video ``i`` in consecutive pieces of at most ``size`` frames (memory flat in length)."""
+        dset = self.handle["videos"][self._keys[i]]
+        for start in range(0, dset.shape[0], size):
+            yield dset[start:start + size]
 
     def fps(self, i: int) -> float:
         return float(self.handle["videos"][self._keys[i]].attrs["fps"])

@@ -14,6 +14,7 @@ from videoaug.methods.avd.flow import (
     flow_step,
     flow_to_image,
     method_options,
+    stream_flow,
     video_flow,
 )
 
@@ -85,3 +86,37 @@ def test_bad_options_name_the_key():
 
 def test_single_frame_has_no_pairs():
     assert video_flow(translating_texture(1), "dis").shape == (0, 64, 80, 2)
+
+
+def test_streamed_flow_equals_the_whole_clip_and_the_store_holds_it(tmp_path):
+    # pieces of 4 frames (and a piece of one): the pair that crosses a boundary is not lost
+    clip = translating_texture(frames=10, height=32, width=40)
+    def computer():  # OpenCV's DIS keeps state between calls: a fresh one per comparison
+        return FlowComputer("dis", {"preset": "fast"})
+
+    whole = video_flow(clip, computer=computer())
+    pieces = [clip[0:4], clip[4:8], clip[8:9], clip[9:10]]
+    streamed = list(stream_flow(pieces, computer()))
+    assert [len(f) for f in streamed] == [3, 4, 1, 1]
+    np.testing.assert_array_equal(np.concatenate(streamed), whole)
+    # the stage streams every video of a shard: same fields as the whole clip, one-frame videos
+    # get one zero field
+    from videoaug.io.store import FRAMES_SCHEMA, FlowStore, FrameStoreWriter, atomic_store
+    from videoaug.methods.avd.stage import FlowParams, optical_flow_shard
+
+    frames = tmp_path / "frames.h5"
+    with atomic_store(frames, FRAMES_SCHEMA, {}) as handle:
+        writer = FrameStoreWriter(handle, "lz4")
+        long = translating_texture(frames=40, height=32, width=40)  # 3 pieces of 16 frames
+        writer.add("a/long", long, label=0, fps=10.0, source="a")
+        writer.add("a/one", long[:1], label=0, fps=10.0, source="a")
+        writer.close()
+    out = tmp_path / "flow.h5"
+    optical_flow_shard(frames, FlowParams(method="dis", options={"preset": "fast"}, bound=8.0),
+                       out)
+    store = FlowStore(out)
+    bound = 8.0
+    expected = encode_flow(video_flow(long, computer=computer()), bound)
+    np.testing.assert_array_equal(store.read(0), expected)
+    assert store.read(1).shape == (1, 32, 40, 2) and np.all(store.read(1) == encode_flow(
+        np.zeros((1, 32, 40, 2), np.float32), bound))

@@ -20,7 +20,7 @@ so that ImageNet-shaped 2D CNNs read it unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import cv2
@@ -120,6 +120,21 @@ def video_flow(frames: np.ndarray, method: str = "tvl1",
     for t in range(len(out)):
         out[t] = computer(grey[t], grey[t + 1])
     return out
+
+
+def stream_flow(chunks: Iterable[np.ndarray], computer: FlowComputer) -> Iterator[np.ndarray]:
+    """:func:`video_flow` over a video given in consecutive pieces ``uint8 (t, H, W, 3)``: one
+    ``float32 (n, H, W, 2)`` per piece (the pair that crosses into a piece belongs to it), the
+    same fields as the whole clip's, with two frames of the clip in memory at a time besides the
+    piece."""
+    previous = None
+    for chunk in chunks:
+        grey = to_grey(chunk)
+        if previous is not None:
+            grey = np.concatenate([previous[None], grey])
+        if len(grey) >= 2:
+            yield np.stack([computer(grey[t], grey[t + 1]) for t in range(len(grey) - 1)])
+        previous = grey[-1]
 
 
 def check_bound(bound: float) -> float:

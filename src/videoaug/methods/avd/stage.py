@@ -61,7 +61,7 @@ def optical_flow_shard(frames_path: str | Path, params: FlowParams, out: str | P
     A one-frame video has no frame pair; it gets one all-zero flow field (no observable motion),
     so every video keeps at least one flow frame.
     """
-    from videoaug.methods.avd.flow import FlowComputer, encode_flow, video_flow
+    from videoaug.methods.avd.flow import FlowComputer
 
     set_threads(params.threads)
     frames = FrameStore(frames_path)
@@ -72,18 +72,29 @@ def optical_flow_shard(frames_path: str | Path, params: FlowParams, out: str | P
     with atomic_store(out, FLOW_SCHEMA, store_params) as handle:
         writer = FrameStoreWriter(handle, params.compression, channels=2)
         for i in progress_bar(range(len(frames)), desc="optical flow", unit="video"):
-            clip = frames.read(i)
-            flow = video_flow(clip, computer=computer)
-            if len(flow) == 0:
-                flow = np.zeros((1, *clip.shape[1:3], 2), dtype=np.float32)
-            pairs += len(flow)
-            writer.add(frames.video_ids[i], encode_flow(flow, params.bound),
-                       label=int(frames.labels[i]), fps=frames.fps(i),
-                       source=frames.video_ids[i])
+            # streamed: a piece of frames in, its flow out (memory flat in clip length)
+            written = writer.add_chunks(
+                frames.video_ids[i],
+                _flow_pieces(frames, i, computer, params.bound),
+                label=int(frames.labels[i]), fps=frames.fps(i), source=frames.video_ids[i])
+            pairs += written if frames.num_frames[i] > 1 else 0
         writer.close()
     frames.close()
     log.info("%s: %s flow of %d videos, %d frame pairs", out, params.method, len(frames), pairs)
     return {"videos": len(frames), "pairs": pairs}
+
+
+def _flow_pieces(frames: FrameStore, i: int, computer, bound: float):
+    """The encoded flow of video ``i`` piece by piece; one all-zero field for a one-frame video."""
+    from videoaug.methods.avd.flow import encode_flow, stream_flow
+
+    empty = True
+    for flow in stream_flow(frames.read_chunks(i), computer):
+        empty = False
+        yield encode_flow(flow, bound)
+    if empty:
+        height, width = frames.read(i, np.zeros(1, np.int64)).shape[1:3]
+        yield encode_flow(np.zeros((1, height, width, 2), dtype=np.float32), bound)
 
 
 # ------------------------------------------------------------------------------ AVD training
