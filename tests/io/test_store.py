@@ -173,7 +173,7 @@ def test_stores_say_how_to_read_them(tmp_path):
 def test_full_disk_stops_before_hdf5_fails_and_removes_the_tmp(tmp_path, monkeypatch):
     import shutil as shutil_module
 
-    from videoaug.io import store as store_module
+    from videoaug.io import diskspace as store_module
 
     real = shutil_module.disk_usage
     budget = {"free": 64 << 20}
@@ -214,7 +214,7 @@ def test_a_disk_that_fills_inside_an_hdf5_write_is_a_disk_full_error(tmp_path, m
     # the store is removed. (tests/workflow/test_faults.py does it on a real tmpfs.)
     import errno
 
-    from videoaug.io import store as store_module
+    from videoaug.io import diskspace as store_module
 
     if not anonymous:  # a file system without O_TMPFILE: path.tmp and path.tmp.reserve
         monkeypatch.setattr(store_module, "_anonymous_file", lambda folder: None)

@@ -9,6 +9,11 @@ not covered by the (dilated) mask, and the result is shifted back into each fram
 Pixels never uncovered, and every frame of a moving camera, are filled by OpenCV's **TELEA**
 inpainting. PSNR inside the hole of each method: README (``bench/bench_l2a.py``).
 Unmasked pixels keep their original values.
+
+Long clips: the ``inpaint`` stage streams each video in pieces (memory flat in clip length):
+camera shifts are tracked frame by frame (:class:`ShiftTracker`), and the temporal median is taken
+over at most :data:`MEDIAN_FRAMES` evenly spaced frames (:func:`median_sample`; every frame of a
+clip that has no more, e.g. synth4's 48) in row bands, then each piece is filled from it.
 """
 
 from __future__ import annotations
@@ -73,6 +78,67 @@ def _register(a: np.ndarray, b: np.ndarray, valid_a: np.ndarray, valid_b: np.nda
     return fine[int(np.argmin(costs))] if np.isfinite(min(costs)) else None
 
 
+MEDIAN_FRAMES = 64
+"""Frames the temporal median (of the inpainting and of the motion segmenter) is taken over:
+all of a clip of at most this many, else this many evenly spaced ones. A pixel's median over an
+even subsample of a long clip estimates the same background (the actor covers a pixel for the
+same share of the sample as of the clip), with memory that does not grow with the clip."""
+
+
+def median_sample(num_frames: int, limit: int = MEDIAN_FRAMES) -> np.ndarray:
+    """Indices of the frames a temporal median uses: all, or ``limit`` evenly spaced."""
+    if num_frames <= limit:
+        return np.arange(num_frames)
+    return np.unique(np.round(np.linspace(0, num_frames - 1, limit)).astype(np.int64))
+
+
+def _normalised_grey(frame: np.ndarray) -> np.ndarray:
+    # divided by its mean: brightness flicker does not bias the cost
+    grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return grey / max(float(grey.mean()), 1.0) * 128.0
+
+
+class ShiftTracker:
+    """:func:`estimate_shifts` one frame at a time (a streamed clip): keeps frame 0 and the
+    previous frame only. ``update(frame, valid)`` with ``valid bool (H, W)`` the pixels outside
+    the actors; :attr:`shifts` is ``float64 (T, 2)`` of the frames seen so far."""
+
+    def __init__(self, radius: int = 6):
+        self.radius = radius
+        self._shifts: list[np.ndarray] = []
+        self._first: tuple[np.ndarray, np.ndarray] | None = None
+        self._previous: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def shifts(self) -> np.ndarray:
+        return np.array(self._shifts, dtype=np.float64).reshape(-1, 2)
+
+    def update(self, frame: np.ndarray, valid: np.ndarray) -> None:
+        current = (_normalised_grey(frame), valid)
+        t = len(self._shifts)
+        if t == 0:
+            self._first = self._previous = current
+            self._shifts.append(np.zeros(2))
+            return
+        prev = self._shifts[-1]
+        h, w = current[0].shape
+        overlap = max(0.0, 1 - abs(prev[0]) / h) * max(0.0, 1 - abs(prev[1]) / w)
+        if overlap >= 0.5:  # still shares most of frame 0: register against it (no drift)
+            found = _register(self._first[0], current[0], self._first[1], current[1],
+                              (int(prev[0]), int(prev[1])), self.radius)
+            base = np.zeros(2)
+        else:  # a pan has left frame 0: chain steps from the previous frame
+            found = _register(self._previous[0], current[0], self._previous[1], current[1],
+                              (0, 0), self.radius)
+            base = prev
+        if found is None:
+            step = prev - self._shifts[-2] if t >= 2 else np.zeros(2)
+            self._shifts.append(prev + step)
+        else:
+            self._shifts.append(base + found)
+        self._previous = current
+
+
 def estimate_shifts(frames: np.ndarray, hole: np.ndarray | None = None,
                     radius: int = 6) -> np.ndarray:
     """``float64 (T, 2)``: integer (dy, dx) displacement of each frame's content from frame 0.
@@ -81,30 +147,12 @@ def estimate_shifts(frames: np.ndarray, hole: np.ndarray | None = None,
     0 (no drift from summed steps: a jittering camera stays near 0), searching within ``radius``
     pixels of the previous frame's shift (so a pan is followed); beyond that, steps between
     consecutive frames are chained. Only pixels outside ``hole bool (T, H, W)`` count, so moving
-    actors do not pass for camera motion.
+    actors do not pass for camera motion. (:class:`ShiftTracker` does it frame by frame.)
     """
-    # divided by its mean: brightness flicker does not bias the cost
-    grey = [g / max(float(g.mean()), 1.0) * 128.0 for g in
-            (cv2.cvtColor(f, cv2.COLOR_RGB2GRAY).astype(np.float32) for f in frames)]
-    valid = ~hole if hole is not None else np.ones(frames.shape[:3], bool)
-    shifts = np.zeros((len(frames), 2))
-    h, w = grey[0].shape
-    for t in range(1, len(frames)):
-        prev = shifts[t - 1]
-        overlap = max(0.0, 1 - abs(prev[0]) / h) * max(0.0, 1 - abs(prev[1]) / w)
-        if overlap >= 0.5:  # still shares most of frame 0: register against it (no drift)
-            found = _register(grey[0], grey[t], valid[0], valid[t],
-                              (int(prev[0]), int(prev[1])), radius)
-            base = np.zeros(2)
-        else:  # a pan has left frame 0: chain steps from the previous frame
-            found = _register(grey[t - 1], grey[t], valid[t - 1], valid[t], (0, 0), radius)
-            base = prev
-        if found is None:
-            step = prev - shifts[t - 2] if t >= 2 else np.zeros(2)
-            shifts[t] = prev + step
-        else:
-            shifts[t] = base + found
-    return shifts
+    tracker = ShiftTracker(radius)
+    for t, frame in enumerate(frames):
+        tracker.update(frame, ~hole[t] if hole is not None else np.ones(frame.shape[:2], bool))
+    return tracker.shifts
 
 
 def dilate_mask(mask: np.ndarray, radius: int) -> np.ndarray:
@@ -132,27 +180,54 @@ def telea(frame: np.ndarray, hole: np.ndarray, radius: int = 3) -> np.ndarray:
     return cv2.inpaint(frame, hole.astype(np.uint8), radius, cv2.INPAINT_TELEA)
 
 
+MEDIAN_BAND_ROWS = 32
+"""Rows per band of the temporal median: the float copy NumPy's median needs is one band's."""
+
+
 def median_background(frames: np.ndarray, hole: np.ndarray, shifts: np.ndarray,
                       radius: int = 3) -> tuple[np.ndarray, int]:
     """Temporal median of the uncovered pixels after aligning frames by their integer shift.
 
     Returns the background in frame 0's coordinates ``uint8 (H, W, 3)`` (never-uncovered pixels
-    filled by TELEA) and the number of those pixels.
+    filled by TELEA) and the number of those pixels. The median runs in bands of
+    :data:`MEDIAN_BAND_ROWS` rows (per pixel it is the same median).
     """
     steps = np.rint(shifts).astype(int)
-    stack = np.empty(frames.shape, np.float32)
+    aligned = np.empty(frames.shape, np.uint8)
+    valid = np.empty(frames.shape[:3], bool)
     for t, (frame, (dy, dx)) in enumerate(zip(frames, steps, strict=True)):
-        valid = translate((~hole[t]).astype(np.uint8), -dy, -dx) > 0
-        aligned = translate(frame, -dy, -dx).astype(np.float32)
-        aligned[~valid] = np.nan
-        stack[t] = aligned
-    seen = ~np.isnan(stack[..., 0]).all(axis=0)
-    with warnings.catch_warnings():  # all-NaN columns (never seen) warn; TELEA fills them below
-        warnings.simplefilter("ignore", RuntimeWarning)
-        median = np.nan_to_num(np.nanmedian(stack, axis=0), nan=0.0)
+        valid[t] = translate((~hole[t]).astype(np.uint8), -dy, -dx) > 0
+        aligned[t] = translate(frame, -dy, -dx)
+    seen = valid.any(axis=0)
+    median = np.zeros(frames.shape[1:], np.float64)
+    for top in range(0, frames.shape[1], MEDIAN_BAND_ROWS):
+        rows = slice(top, top + MEDIAN_BAND_ROWS)
+        band = aligned[:, rows].astype(np.float32)
+        band[~valid[:, rows]] = np.nan
+        with warnings.catch_warnings():  # all-NaN columns (never seen) warn; TELEA fills them
+            warnings.simplefilter("ignore", RuntimeWarning)
+            median[rows] = np.nan_to_num(np.nanmedian(band, axis=0), nan=0.0)
     background = np.clip(np.rint(median), 0, 255).astype(np.uint8)
     never = ~seen
     return telea(background, never, radius), int(never.sum())
+
+
+def fill_from_background(frame: np.ndarray, hole: np.ndarray, background: np.ndarray,
+                         step: tuple[int, int], radius: int = 3) -> np.ndarray:
+    """One frame's hole ``bool (H, W)`` filled from the median ``background`` (frame 0's
+    coordinates) moved by the frame's integer shift ``step``; the borders the frame never
+    shared with frame 0 by TELEA. Pixels outside the hole are kept."""
+    dy, dx = int(step[0]), int(step[1])
+    out = frame.copy()
+    # frame t sees the reference moved by (dy, dx); borders it never shared: TELEA
+    moved = translate(background, dy, dx)
+    inside = translate(np.ones(hole.shape, np.uint8), dy, dx) > 0
+    fill = hole & inside
+    out[fill] = moved[fill]
+    rest = hole & ~inside
+    if rest.any():
+        out = telea(out, rest, radius)
+    return out
 
 
 def inpaint_video(frames: np.ndarray, mask: np.ndarray, dilate: int = 3,
@@ -178,15 +253,8 @@ def inpaint_video(frames: np.ndarray, mask: np.ndarray, dilate: int = 3,
     never = 0
     if chosen == "median":
         background, never = median_background(frames, hole, shifts, radius)
-        for t, (dy, dx) in enumerate(np.rint(shifts).astype(int)):
-            # frame t sees the reference moved by (dy, dx); borders it never shared: TELEA
-            moved = translate(background, dy, dx)
-            inside = translate(np.ones(hole.shape[1:], np.uint8), dy, dx) > 0
-            fill = hole[t] & inside
-            out[t][fill] = moved[fill]
-            rest = hole[t] & ~inside
-            if rest.any():
-                out[t] = telea(out[t], rest, radius)
+        for t, step in enumerate(np.rint(shifts).astype(int)):
+            out[t] = fill_from_background(frames[t], hole[t], background, step, radius)
     else:
         for t in range(len(frames)):
             out[t] = telea(frames[t], hole[t], radius)

@@ -49,14 +49,9 @@ def segment_shard(frames_path: str | Path, manifest_path: str | Path, params: di
     ``threads``. Returns a summary (videos, empty videos, mean IoU where ground truth exists).
     """
     from videoaug.io.store import FrameStore, atomic_store
-    from videoaug.methods.l2a.segment import (
-        build_segmenter,
-        fit_mask_to_frames,
-        ground_truth_path,
-        mask_iou,
-        summarize,
-    )
+    from videoaug.methods.l2a.segment import build_segmenter, summarize
     from videoaug.methods.l2a.stores import MASKS_SCHEMA, MaskStoreWriter
+    from videoaug.methods.l2a.streaming import StoredClip, TruthClip, segment_pieces
 
     set_threads(params["threads"])
     manifest, videos = _videos_by_id(manifest_path)
@@ -68,20 +63,35 @@ def segment_shard(frames_path: str | Path, manifest_path: str | Path, params: di
         writer = MaskStoreWriter(handle, params["compression"])
         for i, video_id in enumerate(progress_bar(frames_store.video_ids, desc="segment",
                                                   unit="video")):
-            frames = frames_store.read(i)
+            # streamed (methods/l2a/streaming.py): masks written piece by piece
+            clip = StoredClip(frames_store, i)
             video = videos.get(video_id, {"id": video_id})
-            seg = summarize(segmenter.segment(frames, video), *frames.shape[1:3])
-            iou = float("nan")
-            truth_path = ground_truth_path(video)
-            if truth_path is not None:
-                truth = fit_mask_to_frames(np.load(truth_path, allow_pickle=False), len(frames),
-                                           frames.shape[1:3])
-                iou = mask_iou(seg.union, truth)
-                ious.append(iou)
-            if not seg.union.any():
+            truth = TruthClip.of(video, clip.num_frames, clip.frame_size)
+            tally = {"inter": 0, "union": 0, "any": False}
+
+            def pieces(clip=clip, video=video, truth=truth, tally=tally):
+                start = 0
+                for per_frame in segment_pieces(segmenter, clip, video):
+                    seg = summarize(per_frame, *clip.frame_size)
+                    if truth is not None:
+                        gt = truth.frames(start, start + len(per_frame))
+                        tally["inter"] += int(np.logical_and(seg.union, gt).sum())
+                        tally["union"] += int(np.logical_or(seg.union, gt).sum())
+                    tally["any"] = tally["any"] or bool(seg.union.any())
+                    start += len(per_frame)
+                    yield seg
+
+            def iou(truth=truth, tally=tally) -> float:  # mask_iou of the whole clip
+                if truth is None:
+                    return float("nan")
+                return 1.0 if tally["union"] == 0 else tally["inter"] / tally["union"]
+
+            writer.add_chunks(video_id, int(frames_store.labels[i]), pieces(), iou)
+            if truth is not None:
+                ious.append(iou())
+            if not tally["any"]:
                 log.warning("%s: no detection in any frame (composite = background, λ = 0)",
                             video_id)
-            writer.add(video_id, int(frames_store.labels[i]), seg, iou)
         writer.close()
         empty = int(handle.attrs["empty_videos"])
     frames_store.close()
@@ -130,8 +140,8 @@ def inpaint_shard(frames_path: str | Path, masks_path: str | Path, params: dict,
     ``threads``.
     """
     from videoaug.io.store import FrameStore, FrameStoreWriter, atomic_store
-    from videoaug.methods.l2a.inpaint import inpaint_video
     from videoaug.methods.l2a.stores import BACKGROUNDS_SCHEMA, MaskStore, write_background_columns
+    from videoaug.methods.l2a.streaming import StoredClip, inpaint_pieces
 
     set_threads(params["threads"])
     frames_store, masks = FrameStore(frames_path), MaskStore(masks_path)
@@ -143,12 +153,15 @@ def inpaint_shard(frames_path: str | Path, masks_path: str | Path, params: dict,
         writer = FrameStoreWriter(handle, params["compression"])
         for i, video_id in enumerate(progress_bar(frames_store.video_ids, desc="inpaint",
                                                   unit="video")):
-            result = inpaint_video(frames_store.read(i), masks.read(i, "union"),
-                                   dilate=params["dilate"],
-                                   static_max_shift=params["static_max_shift"],
-                                   radius=params["radius"], method=params["method"])
-            writer.add(video_id, result.frames, label=int(frames_store.labels[i]),
-                       fps=frames_store.fps(i), source=video_id)
+            # streamed (methods/l2a/streaming.py): a shift pass, a bounded median, a fill pass
+            result = inpaint_pieces(
+                StoredClip(frames_store, i),
+                lambda i=i: masks.read_chunks(i, "union"),
+                lambda rows, i=i: masks.read(i, "union", rows),
+                dilate=params["dilate"], static_max_shift=params["static_max_shift"],
+                radius=params["radius"], method=params["method"])
+            writer.add_chunks(video_id, result.pieces(), label=int(frames_store.labels[i]),
+                              fps=frames_store.fps(i), source=video_id)
             methods.append(result.method)
             shifts.append(result.shift)
         writer.close()

@@ -179,6 +179,11 @@ class OracleSegmenter:
                 "works only for synthetic datasets (choose motion, mediapipe or torchvision)")
         truth = fit_mask_to_frames(np.load(path, allow_pickle=False), len(frames),
                                    frames.shape[1:3])
+        return self.from_truth(truth)
+
+    @staticmethod
+    def from_truth(truth: np.ndarray) -> list[FrameInstances]:
+        """Ground-truth masks ``bool (T, H, W)`` (fitted to the frames) as one person a frame."""
         out = []
         for m in truth:
             inst = components(m, 1, PERSON)
@@ -236,20 +241,37 @@ class MotionSegmenter:
 
     def _foreground(self, frames: np.ndarray) -> np.ndarray:
         if self.method == "median":
-            background = np.median(frames, axis=0).astype(np.int16)
-            diff = np.abs(frames.astype(np.int16) - background).max(axis=-1)
-            raw = diff > self.threshold
+            raw = self.differs(frames, self.median_background(frames))
         else:
-            sub = cv2.createBackgroundSubtractorMOG2(history=len(frames),
-                                                     varThreshold=self.threshold ** 2 / 4,
-                                                     detectShadows=False)
-            # a short clip gives a passing actor a few % of a pixel's history: only the dominant
-            # mode may count as background (OpenCV's default 0.9 absorbs the actor; measured)
-            sub.setBackgroundRatio(0.5)
+            sub = self.mog2(len(frames))
             for f in frames:
                 sub.apply(f)
             raw = np.stack([sub.apply(f, learningRate=0) > 0 for f in frames])
-        out = np.empty_like(raw)
+        return self.clean(raw)
+
+    def mog2(self, history: int):
+        """The MOG2 subtractor of ``method="mog2"`` for a clip of ``history`` frames."""
+        sub = cv2.createBackgroundSubtractorMOG2(history=history,
+                                                 varThreshold=self.threshold ** 2 / 4,
+                                                 detectShadows=False)
+        # a short clip gives a passing actor a few % of a pixel's history: only the dominant
+        # mode may count as background (OpenCV's default 0.9 absorbs the actor; measured)
+        sub.setBackgroundRatio(0.5)
+        return sub
+
+    # the pieces of the median method, also used on a streamed clip (methods/l2a/streaming.py)
+    @staticmethod
+    def median_background(frames: np.ndarray) -> np.ndarray:
+        """Per-pixel temporal median ``int16 (H, W, 3)`` of ``frames``."""
+        return np.median(frames, axis=0).astype(np.int16)
+
+    def differs(self, frames: np.ndarray, background: np.ndarray) -> np.ndarray:
+        """``bool (T, H, W)``: max over RGB of ``|frame − background|`` above the threshold."""
+        return np.abs(frames.astype(np.int16) - background).max(axis=-1) > self.threshold
+
+    def clean(self, raw: np.ndarray) -> np.ndarray:
+        """Each frame's mask opened then closed with the kernel."""
+        out = np.empty_like(raw, dtype=bool)
         for i, m in enumerate(raw.astype(np.uint8)):
             m = cv2.morphologyEx(m, cv2.MORPH_OPEN, self.kernel)
             out[i] = cv2.morphologyEx(m, cv2.MORPH_CLOSE, self.kernel) > 0

@@ -15,7 +15,7 @@ Backgrounds (``videoaug.backgrounds/1``): a frames store (same layout, read with
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import h5py
@@ -23,6 +23,7 @@ import numpy as np
 
 from videoaug.io.store import (
     STR_DTYPE,
+    STREAM_CHUNK,
     FrameStore,
     LazyStore,
     StoreError,
@@ -66,20 +67,46 @@ class MaskStoreWriter:
 
     def add(self, video_id: str, label: int, seg: Segmentation,
             iou_gt: float = float("nan")) -> None:
-        t, height, width = seg.union.shape
+        """Write one video's whole :class:`Segmentation`."""
+        self.add_chunks(video_id, label, [seg], iou_gt)
+
+    def add_chunks(self, video_id: str, label: int, pieces: Iterable[Segmentation],
+                   iou_gt: float | Callable[[], float] = float("nan")) -> int:
+        """Write one video's masks from consecutive pieces (each a :class:`Segmentation` of some
+        frames), appended as they come: memory holds one piece. ``iou_gt`` may be a callable,
+        asked after the last piece (an IoU accumulated over the stream). Returns the frames."""
         key = f"{len(self._rows):06d}"
         group = _group(self._videos, key)
         group.attrs["video_id"] = video_id
-        group.attrs["width"] = width
-        for kind in MASK_KINDS:
-            packed = pack_mask(getattr(seg, kind))
-            group.create_dataset(kind, data=packed, track_times=False,
-                                 chunks=(max(1, min(self._chunk_frames, t)),) + packed.shape[1:],
-                                 **self._compression)
-        group.create_dataset("instances", data=seg.instances.astype(np.int64), track_times=False)
-        gamma = float(seg.union.mean()) if seg.union.size else 0.0
-        self._rows.append((video_id, int(label), t, key, gamma, not seg.union.any(),
-                           float(iou_gt)))
+        sets: dict[str, h5py.Dataset] = {}
+        instances: list[np.ndarray] = []
+        covered = total = 0
+        for seg in pieces:
+            t, height, width = seg.union.shape
+            if not sets:
+                group.attrs["width"] = width
+                for kind in MASK_KINDS:
+                    shape = (height, -(-width // 8))
+                    sets[kind] = group.create_dataset(
+                        kind, shape=(0, *shape), maxshape=(None, *shape), dtype=np.uint8,
+                        chunks=(self._chunk_frames, *shape), track_times=False,
+                        **self._compression)
+            for kind in MASK_KINDS:
+                dset = sets[kind]
+                start = dset.shape[0]
+                dset.resize(start + t, axis=0)
+                dset[start:] = pack_mask(getattr(seg, kind))
+            instances.append(seg.instances.astype(np.int64))
+            covered += int(seg.union.sum())
+            total += seg.union.size
+        if not sets:
+            raise ValueError(f"video {video_id} has no frames to segment")
+        counts = np.concatenate(instances)
+        group.create_dataset("instances", data=counts, track_times=False)
+        gamma = covered / total if total else 0.0
+        iou = float(iou_gt() if callable(iou_gt) else iou_gt)
+        self._rows.append((video_id, int(label), len(counts), key, gamma, covered == 0, iou))
+        return len(counts)
 
     def close(self) -> None:
         index = _group(self._handle, "index")
@@ -112,11 +139,23 @@ class MaskStore(LazyStore):
     def __len__(self) -> int:
         return len(self.video_ids)
 
-    def read(self, i: int, kind: str = "union") -> np.ndarray:
+    def read(self, i: int, kind: str = "union",
+             frame_indices: np.ndarray | None = None) -> np.ndarray:
+        """``bool (T, H, W)`` masks of video ``i`` (only ``frame_indices``, sorted, if given)."""
         if kind not in MASK_KINDS:
             raise ValueError(f"mask kind {kind!r}: choose one of {MASK_KINDS}")
         group = self.handle["videos"][self._keys[i]]
-        return unpack_mask(group[kind][()], int(group.attrs["width"]))
+        packed = group[kind][()] if frame_indices is None else group[kind][
+            np.asarray(frame_indices, dtype=np.int64)]
+        return unpack_mask(packed, int(group.attrs["width"]))
+
+    def read_chunks(self, i: int, kind: str = "union",
+                    size: int = STREAM_CHUNK) -> Iterator[np.ndarray]:
+        """Video ``i``'s masks in consecutive pieces of at most ``size`` frames."""
+        group = self.handle["videos"][self._keys[i]]
+        width = int(group.attrs["width"])
+        for start in range(0, group[kind].shape[0], size):
+            yield unpack_mask(group[kind][start:start + size], width)
 
     def instances(self, i: int) -> np.ndarray:
         return self.handle["videos"][self._keys[i]]["instances"][()]
