@@ -86,6 +86,8 @@ rule gan_quality:
         pools=lambda w: pool_paths(w.ds),
     output:
         f"{CACHE}/{{ds}}/gan/quality.json",
+    params:
+        p=lambda w: as_json(params_sps.gan_measure_params(config, w.ds)),
     log:
         "logs/{ds}/gan_quality.log",
     conda:
@@ -96,7 +98,8 @@ rule gan_quality:
         runtime=res("gan_quality", "runtime"),
         gpu=res("gan_quality", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} gan-quality --net {input.net:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli --log {log:q} gan-quality --params {params.p:q} --net {input.net:q}"
+        " --manifest {input.manifest:q}"
         " --ssdi {input.ssdi:q} --pools {input.pools:q} --out {output:q}"
 
 

@@ -89,9 +89,12 @@ def cmd_gan_quality_net(args: argparse.Namespace) -> None:
 
 
 def cmd_gan_quality(args: argparse.Namespace) -> None:
-    from videoaug.methods.sps.quality_stage import measure_quality
+    from videoaug.methods.sps.quality_stage import MeasureParams, measure_quality
 
-    measure_quality(args.net, args.manifest, args.ssdi, args.pools, args.out)
+    values = params_from_args(args, params_sps.gan_measure_params) if (
+        args.params or args.config) else {}
+    measure_quality(args.net, args.manifest, args.ssdi, args.pools, args.out,
+                    MeasureParams(**values))
 
 
 def _write_text(path: str | Path, text: str) -> None:
@@ -203,6 +206,7 @@ def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     p.set_defaults(func=cmd_gan_quality_net)
 
     p = sub.add_parser("gan-quality", help="quality of every class's generated pool")
+    add_param_args(p)
     p.add_argument("--net", required=True, help="evaluator checkpoint (gan-quality-net)")
     p.add_argument("--manifest", required=True)
     p.add_argument("--ssdi", nargs="+", required=True, help="SSDI shards")

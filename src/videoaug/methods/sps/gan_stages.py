@@ -163,6 +163,22 @@ def generate_class_pool(
     return {"class": class_name, "images": len(resized)}
 
 
+def _class_real_images(ssdi_paths: list[str | Path], label: int,
+                       heldout: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The class's training SSDI split into (training, held-out) by video id."""
+    train, held = [], []
+    for path in ssdi_paths:
+        store = ImageStore(path, SSDI_SCHEMA)
+        rows = np.flatnonzero((store.labels == label) & (store.column("splits") == "train"))
+        if len(rows):
+            ids = store.column("video_ids")[rows]
+            for image, video in zip(store.images(rows), ids, strict=True):
+                (held if str(video) in heldout else train).append(image)
+        store.close()
+    empty = np.zeros((0, 1, 1, 3), np.uint8)
+    return (np.stack(train) if train else empty), (np.stack(held) if held else empty)
+
+
 def figure_gan(
     manifest_path: str | Path,
     ssdi_paths: list[str | Path],
@@ -171,52 +187,66 @@ def figure_gan(
     per_class: int = 6,
     quality_path: str | Path | None = None,
 ) -> None:
-    """Per class: a row of generated images next to a row of real SSDI images; with
-    ``quality_path`` (``quality.json`` of stage ``gan_quality``) each pair of rows is titled with
-    the pool's class consistency, Fréchet distance and diversity beside the real held-out DIs'."""
+    """Per class three rows: generated images; beside each, its nearest real training DI in the
+    pixel space of the measure (titled with the distance over the median k-NN radius of the
+    training DIs, so a copy reads 0.00 and a value above 1 lies outside a typical real ball);
+    real held-out DIs. With ``quality_path`` (``quality.json`` of stage ``gan_quality``) the rows
+    are titled with the pool's and the reference's numbers and the verdict."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from videoaug.methods.sps.gan.quality import knn_radii, nearest_neighbours, pixel_features
+
     classes = read_json(manifest_path)["classes"]
-    quality = read_json(quality_path)["classes"] if quality_path is not None else {}
+    record = read_json(quality_path) if quality_path is not None else {}
+    quality = record.get("classes", {})
+    heldout = set(record.get("evaluator", {}).get("heldout_video_ids", []))
+    measure = record.get("measure", {"k": 3, "pixel_size": [24, 30]})
     pools = {}
     for path in pool_paths:
         store = ImageStore(path, POOL_SCHEMA)
-        label = int(store.labels[0]) if len(store) else None
-        if label is not None:
-            pools[label] = store.images(np.arange(min(per_class, len(store))))
-        store.close()
-    reals: dict[int, list[np.ndarray]] = {}
-    for path in ssdi_paths:
-        store = ImageStore(path, SSDI_SCHEMA)
-        splits = store.column("splits")
-        for label in pools:
-            rows = np.flatnonzero((store.labels == label) & (splits == "train"))
-            have = len(reals.setdefault(label, []))
-            if have < per_class and len(rows):
-                reals[label].extend(store.images(rows[: per_class - have]))
+        if len(store):
+            pools[int(store.labels[0])] = store.images(np.arange(min(per_class, len(store))))
         store.close()
     labels = sorted(pools)
-    fig, axes = plt.subplots(
-        2 * len(labels), per_class, figsize=(1.5 * per_class, 2.6 * len(labels)), squeeze=False
-    )
+    fig, axes = plt.subplots(3 * len(labels), per_class,
+                             figsize=(1.6 * per_class, 4.1 * len(labels)), squeeze=False)
     for r, label in enumerate(labels):
-        for kind, images in (("generated", pools[label]), ("real SSDI", reals.get(label, []))):
-            row = 2 * r + (kind != "generated")
+        train, held = _class_real_images(ssdi_paths, label, heldout)
+        generated = pools[label]
+        nearest, scale = [], []
+        if len(train) > measure["k"]:
+            train_pixels = pixel_features(train, measure["pixel_size"])
+            index, distance = nearest_neighbours(
+                pixel_features(generated, measure["pixel_size"]), train_pixels)
+            radius = float(np.median(knn_radii(train_pixels, measure["k"])))
+            nearest = [train[i] for i in index]
+            scale = [f"d/r {d / max(radius, 1e-12):.2f}" for d in distance]
+        reals = held if len(held) else train
+        rows = (("generated", list(generated), [""] * len(generated)),
+                ("nearest real\n(training)", nearest, scale),
+                ("real held-out" if len(held) else "real training", list(reals[:per_class]),
+                 [""] * per_class))
+        for offset, (kind, images, captions) in enumerate(rows):
+            row = 3 * r + offset
             for c in range(per_class):
                 ax = axes[row][c]
                 ax.set_xticks([])
                 ax.set_yticks([])
                 if c < len(images):
                     ax.imshow(images[c])
+                    if captions[c]:
+                        ax.set_xlabel(captions[c], fontsize=6, labelpad=1)
                 if c == 0:
                     ax.set_ylabel(f"{classes[label]}\n{kind}", fontsize=7)
-            if classes[label] in quality:
-                axes[row][0].set_title(_quality_line(kind, quality[classes[label]]), fontsize=7,
-                                       loc="left")
-    fig.suptitle("WGAN dynamic images (top of each pair) vs real SSDI (bottom)", fontsize=9)
+        if classes[label] in quality:
+            for offset, kind in ((0, "generated"), (2, "real")):
+                axes[3 * r + offset][0].set_title(_quality_line(kind, quality[classes[label]]),
+                                                  fontsize=6.5, loc="left")
+    fig.suptitle("WGAN dynamic images, their nearest real training DI (pixel space), real "
+                 "held-out DIs", fontsize=9)
     fig.tight_layout()
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=100)
@@ -224,11 +254,15 @@ def figure_gan(
 
 
 def _quality_line(kind: str, record: dict) -> str:
-    """One line of a class's pool quality (generated) or of its held-out reference (real)."""
+    """Two lines of a class's pool quality (generated, with the verdict and the parts it misses)
+    or of its held-out reference (real)."""
     part = record["generated" if kind == "generated" else "real_heldout"]
-    name = "pool" if kind == "generated" else "real held-out"
+    name = "pool" if kind == "generated" else "real held-out (reference)"
     verdict = ""
     if kind == "generated":
-        verdict = "  meets goal" if record["goal"]["passes"] else "  below goal"
-    return (f"{name}: consistency {part['consistency']:.2f}  Fréchet {part['frechet']:.2f}  "
-            f"diversity {part['diversity']:.2f}{verdict}")
+        goal = record["goal"]
+        verdict = ("  MEETS GOAL" if goal["passes"]
+                   else "  FAILS: " + ", ".join(goal["fails"]))
+    return (f"{name}: consistency {part['consistency']:.2f}{verdict}\n"
+            f"precision/recall pixel {part['precision_pixel']:.2f}/{part['recall_pixel']:.2f}, "
+            f"embedding {part['precision_embedding']:.2f}/{part['recall_embedding']:.2f}")
