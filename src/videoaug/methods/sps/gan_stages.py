@@ -42,6 +42,7 @@ class GanParams:
     diffaugment: str = ""
     ema: float = 0.0
     minibatch_std: int = 0
+    normalize: str = "minmax"
     seed: int = 0
     device: str = "auto"
 
@@ -211,8 +212,12 @@ def figure_gan(
             pools[int(store.labels[0])] = store.images(np.arange(min(per_class, len(store))))
         store.close()
     labels = sorted(pools)
-    fig, axes = plt.subplots(3 * len(labels), per_class,
-                             figsize=(1.6 * per_class, 4.1 * len(labels)), squeeze=False)
+    # Fixed margins (no tight_layout: the two-line titles would shrink the images to stamps).
+    height = 4.9 * len(labels) + 0.5
+    fig, axes = plt.subplots(3 * len(labels), per_class, figsize=(1.55 * per_class + 0.6, height),
+                             squeeze=False, gridspec_kw={"hspace": 0.62, "wspace": 0.04})
+    fig.subplots_adjust(left=0.6 / (1.55 * per_class + 0.6), right=0.995, bottom=0.1 / height,
+                        top=1 - 0.75 / height)
     for r, label in enumerate(labels):
         train, held = _class_real_images(ssdi_paths, label, heldout)
         generated = pools[label]
@@ -245,9 +250,9 @@ def figure_gan(
             for offset, kind in ((0, "generated"), (2, "real")):
                 axes[3 * r + offset][0].set_title(_quality_line(kind, quality[classes[label]]),
                                                   fontsize=6.5, loc="left")
-    fig.suptitle("WGAN dynamic images, their nearest real training DI (pixel space), real "
-                 "held-out DIs", fontsize=9)
-    fig.tight_layout()
+    fig.suptitle("WGAN dynamic images, their nearest real training DI (pixel space, d/r = distance "
+                 "over the median k-NN radius of the training DIs), real held-out DIs",
+                 fontsize=8, y=1 - 0.2 / height)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=100)
     plt.close(fig)

@@ -227,9 +227,11 @@ def _read_all(samples) -> np.ndarray:
 def measure_quality(net_path: str | Path, manifest_path: str | Path,
                     ssdi_paths: list[str | Path], pool_paths: list[str | Path],
                     out: str | Path | None = None,
-                    measure: MeasureParams | None = None) -> dict[str, Any]:
-    """Per class: quality of the generated pool, of the held-out real DIs (the reference) and of
-    the control pools, written to ``out`` (``cache/{ds}/gan/quality.json``) when given."""
+                    measure: MeasureParams | None = None, controls: bool = True
+                    ) -> dict[str, Any]:
+    """Per class: quality of the generated pool, of the held-out real DIs (the reference) and
+    (``controls``) of the control pools, written to ``out`` (``cache/{ds}/gan/quality.json``)
+    when given."""
     from videoaug.train.datasets import ImageSamples
 
     measure = measure or MeasureParams()
@@ -250,7 +252,7 @@ def measure_quality(net_path: str | Path, manifest_path: str | Path,
     is_heldout = np.array([str(v) in heldout for v in real.video_ids])
     rng = numpy_rng(params.seed, "gan_quality_controls", manifest["dataset"])
     per_class: dict[str, Any] = {}
-    controls: dict[str, Any] = {}
+    control_records: dict[str, Any] = {}
     for path in pool_paths:
         pool = ImageSamples([path], schema=POOL_SCHEMA, transform=transform)
         if len(pool) == 0:
@@ -285,12 +287,15 @@ def measure_quality(net_path: str | Path, manifest_path: str | Path,
             "goal": meets_goal(gen_q, real_q),
             "pool": str(path),
         }
-        controls[classes[label]] = {}
+        if not controls:
+            continue
+        control_records[classes[label]] = {}
         for name, images in control_sets(real_images[train_rows], real_images[held_rows],
                                          rng, measure.control_blur).items():
             control_q = quality(*embed_dataset(model, ArrayImages(images, label, transform)),
                                 pixel_features(images, measure.pixel_size))
-            controls[classes[label]][name] = {**control_q, "goal": meets_goal(control_q, real_q)}
+            control_records[classes[label]][name] = {**control_q,
+                                                     "goal": meets_goal(control_q, real_q)}
     records = list(per_class.values())
     result = {
         "schema": QUALITY_SCHEMA,
@@ -305,9 +310,9 @@ def measure_quality(net_path: str | Path, manifest_path: str | Path,
                       "heldout_video_ids": sorted(heldout), "params": checkpoint["params"]},
         "goal_definition": GOAL,
         "classes": per_class,
-        "controls": controls,
-        "controls_fail": all(not c["goal"]["passes"] for per in controls.values()
-                             for c in per.values()),
+        "controls": control_records,
+        "controls_fail": all(not c["goal"]["passes"] for per in control_records.values()
+                             for c in per.values()) if controls else None,
         "mean": {
             "generated": _mean_of([r["generated"] for r in records]),
             "real_heldout": _mean_of([r["real_heldout"] for r in records]),
@@ -328,7 +333,7 @@ def measure_quality(net_path: str | Path, manifest_path: str | Path,
                  gen["recall_embedding"], ref["precision_embedding"], ref["recall_embedding"],
                  "" if record["goal"]["passes"] else
                  f" (below the goal: {', '.join(record['goal']['fails'])})")
-    for name, per in controls.items():
+    for name, per in control_records.items():
         passing = [kind for kind, c in per.items() if c["goal"]["passes"]]
         if passing:
             log.warning("%s: control pools %s pass the goal; the measure cannot tell them from "

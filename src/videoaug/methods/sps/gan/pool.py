@@ -38,8 +38,13 @@ def load_generator(
             f"{checkpoint['config']['iterations']}); finish training first"
         )
     config = WGANConfig.from_dict(checkpoint["config"])
-    generator = Generator(config.z_dim, config.image_size, config.base_channels)
+    generator = Generator(config.z_dim, config.image_size, config.base_channels,
+                          output=config.generator_output)
     generator.load_state_dict(checkpoint.get("generator_ema", checkpoint["generator"]))
+    stats = checkpoint.get("data_stats")  # absent in checkpoints of the [-1, 1] mapping only
+    if stats is not None:
+        generator.data_mean.copy_(torch.tensor(stats["mean"]))
+        generator.data_scale.copy_(torch.tensor(stats["scale"]))
     return generator.to(device).eval()
 
 
@@ -69,8 +74,10 @@ def generate_images(
     generator's own size).
 
     The generator runs in eval mode (batch norm uses its running statistics, so an image
-    depends only on its own ``z``). Outputs in ``[-1, 1]`` are resized (bilinear, antialiased)
-    and mapped to ``round((x + 1) * 127.5)`` clamped to ``[0, 255]``.
+    depends only on its own ``z``). Outputs are resized (bilinear, antialiased) and mapped to
+    ``round(x * scale + mean)`` clamped to ``[0, 255]`` (the generator's ``data_mean`` and
+    ``data_scale``; 127.5 and 127.5, i.e. ``[-1, 1]``, unless loaded from a checkpoint trained
+    with ``normalize="standard"``).
     """
     if n < 0 or batch_size < 1:
         raise ValueError(f"need n >= 0 and batch_size >= 1, got n={n}, batch_size={batch_size}")
@@ -79,7 +86,8 @@ def generate_images(
     latents = make_latents(n, generator.z_dim, z_seed)
     size = out_size if out_size is not None else generator.image_size
     batches = [
-        gan_to_uint8(generator(latents[start : start + batch_size].to(device)), out_size)
+        gan_to_uint8(generator(latents[start : start + batch_size].to(device)), out_size,
+                     getattr(generator, "data_mean", None), getattr(generator, "data_scale", None))
         for start in range(0, n, batch_size)
     ]
     if not batches:

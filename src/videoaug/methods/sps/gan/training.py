@@ -37,7 +37,14 @@ from videoaug.methods.sps.gan.losses import (
     critic_loss_wgan_gp,
     generator_loss,
 )
-from videoaug.methods.sps.gan.models import Critic, Generator, uint8_to_gan, validate_image_size
+from videoaug.methods.sps.gan.models import (
+    NORMALIZATIONS,
+    Critic,
+    Generator,
+    data_stats,
+    uint8_to_gan,
+    validate_image_size,
+)
 from videoaug.seeding import derive_seed
 from videoaug.train import checkpoint as checkpoints
 from videoaug.train.checkpoint import (  # noqa: F401 (re-exported: the GAN's checkpoints)
@@ -90,6 +97,10 @@ class WGANConfig:
     ema: float = 0.0
     # Minibatch standard deviation in the critic (Karras et al. 2018), the group size; 0 = off.
     minibatch_std: int = 0
+    # How store images map to the GAN's space (models.data_stats): "minmax" = [-1, 1] and a tanh
+    # output (the paper's DCGAN); "standard" = the class's per-channel mean and standard
+    # deviation and a linear output.
+    normalize: str = "minmax"
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -104,6 +115,8 @@ class WGANConfig:
             raise ValueError(f"minibatch_std must be >= 0, got {self.minibatch_std}")
         if not 0.0 <= self.ema < 1.0:
             raise ValueError(f"ema must lie in [0, 1), got {self.ema}")
+        if self.normalize not in NORMALIZATIONS:
+            raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {self.normalize!r}")
         if self.lr is None:
             object.__setattr__(self, "lr", DEFAULT_LR[self.loss])
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
@@ -123,6 +136,10 @@ class WGANConfig:
     def augment_policy(self) -> tuple[str, ...]:
         return parse_policy(self.diffaugment)
 
+    @property
+    def generator_output(self) -> str:
+        return "tanh" if self.normalize == "minmax" else "linear"
+
 
 @dataclass
 class WGANState:
@@ -138,11 +155,14 @@ class WGANState:
         default_factory=lambda: {key: [] for key in HISTORY_KEYS}
     )
     generator_ema: Generator | None = None
+    # (mean, scale) per channel of the store -> GAN mapping (models.data_stats).
+    stats: tuple[list[float], list[float]] = ([127.5] * 3, [127.5] * 3)
 
     def to_checkpoint(self, config: WGANConfig, complete: bool) -> dict[str, Any]:
         return {
             "format": CHECKPOINT_FORMAT,
             "config": config.to_dict(),
+            "data_stats": {"mean": list(self.stats[0]), "scale": list(self.stats[1])},
             "iteration": self.iteration,
             "complete": complete,
             "generator": self.generator.state_dict(),
@@ -196,16 +216,19 @@ class CriticStepParams(NamedTuple):
     alpha: torch.Tensor
 
 
-def array_batch_sampler(images_uint8: np.ndarray, image_size: int) -> BatchSampler:
+def array_batch_sampler(images_uint8: np.ndarray, image_size: int,
+                        stats: tuple[list[float], list[float]] | None = None) -> BatchSampler:
     """A :data:`BatchSampler` over store images ``uint8 (N, H, W, 3)``, drawn with replacement.
 
-    Images are converted once to ``float32 (N, 3, S, S)`` in [-1, 1] (resized to ``image_size``).
+    Images are converted once to ``float32 (N, 3, S, S)`` (resized to ``image_size``), in
+    [-1, 1] or by ``stats = (mean, scale)`` per channel (:func:`models.data_stats`).
     """
     images = np.asarray(images_uint8)
     if len(images) == 0:
         raise ValueError("cannot train a WGAN on zero images")
+    mean, scale = stats if stats is not None else (None, None)
     data = torch.cat(
-        [uint8_to_gan(images[start : start + _CONVERT_CHUNK], image_size)
+        [uint8_to_gan(images[start : start + _CONVERT_CHUNK], image_size, mean, scale)
          for start in range(0, len(images), _CONVERT_CHUNK)]
     )
 
@@ -235,7 +258,8 @@ def build_state(config: WGANConfig, device: str | torch.device) -> WGANState:
     optimizers and the sampling generator."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed(config.seed, "wgan", "init"))
-        generator = Generator(config.z_dim, config.image_size, config.base_channels)
+        generator = Generator(config.z_dim, config.image_size, config.base_channels,
+                              output=config.generator_output)
         critic = Critic(config.image_size, config.base_channels, norm=config.critic_norm,
                         minibatch_std=config.minibatch_std)
     generator.to(device)
@@ -324,6 +348,11 @@ def train_wgan(
     """
     emit = log if log is not None else (lambda message: None)
     state = build_state(config, device)
+    if callable(images) and config.normalize != "minmax":
+        raise ValueError(f"normalize={config.normalize!r} needs the images as an array (their "
+                         "statistics are stored in the checkpoint), not a BatchSampler")
+    if not callable(images):
+        state.stats = data_stats(images, config.normalize)
     resumed_from = None
     if Path(checkpoint_path).exists():
         checkpoint = load_checkpoint(checkpoint_path)
@@ -338,7 +367,8 @@ def train_wgan(
                               resumed_from)
     else:
         emit(f"training {checkpoint_path} from scratch for {config.iterations} iterations")
-    sampler = images if callable(images) else array_batch_sampler(images, config.image_size)
+    sampler = images if callable(images) else array_batch_sampler(images, config.image_size,
+                                                                  state.stats)
     state.generator.train()
     state.critic.train()
 

@@ -1,0 +1,125 @@
+"""GAN recipes measured against the pool-quality goal per CPU minute (``bench/gan_recipes.json``).
+
+Each recipe is a set of ``gan:`` overrides on top of ``config.yaml``. For one class at a time it
+trains the class's WGAN on one thread, and after each iteration count of ``--at`` (resuming the
+same run) draws a pool of ``gan.pool_size`` images and measures it with the pipeline's own
+measure (``videoaug.methods.sps.quality_stage.measure_quality``: consistency, improved
+precision/recall in pixel space and embedding, against the held-out real DIs of the class).
+CPU minutes are the training process's CPU time (``time.process_time``, one torch thread), which
+a loaded machine inflates far less than wall time. Rows are appended to the JSON as they are
+measured (a rerun skips rows already there); ``scripts/render_docs.py`` renders the table into
+docs/results.md.
+
+    python bench/gan_recipes.py --recipe standard --cls Skiing --at 700 1400
+    python bench/gan_recipes.py --list
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_gan import ROOT, _gan_config, _parse_overrides, _prerequisites  # noqa: E402
+
+OUT = ROOT / "bench" / "gan_recipes.json"
+# name -> (what it changes, gan: overrides). "default" is config.yaml's gan: section as it is.
+RECIPES: dict[str, tuple[str, dict]] = {
+    "default": ("config.yaml's gan: section", {}),
+    "standard": ("per-channel standardised data, linear generator output",
+                 {"normalize": "standard"}),
+    "standard_16px": ("standardised, 16 px generator (upsampled to the DI size)",
+                      {"normalize": "standard", "image_size": 16}),
+    "standard_nodiffaug": ("standardised, no DiffAugment", {"normalize": "standard",
+                                                            "diffaugment": ""}),
+    "standard_translation": ("standardised, DiffAugment translation only",
+                             {"normalize": "standard", "diffaugment": "translation"}),
+}
+QUALITY_KEYS = ("consistency", "precision_pixel", "recall_pixel", "precision_embedding",
+                "recall_embedding")
+
+
+def _load(path: Path) -> dict:
+    if path.exists():
+        return json.loads(path.read_text())
+    return {"description": __doc__.splitlines()[0], "recipes": {}, "rows": []}
+
+
+def measure_recipe(name: str, overrides: dict, cls: str, at: list[int],
+                   out: Path = OUT, dataset: str = "synth4") -> list[dict]:
+    """Train ``cls``'s WGAN under ``overrides`` and measure its pool at each of ``at``."""
+    from videoaug.methods.sps.gan.training import train_wgan
+    from videoaug.methods.sps.gan_stages import (
+        GanParams,
+        class_index,
+        class_training_images,
+        generate_class_pool,
+    )
+    from videoaug.methods.sps.quality_stage import measure_quality
+    from videoaug.seeding import derive_seed
+
+    torch.set_num_threads(1)
+    record = _load(out)
+    record["recipes"][name] = {"what": RECIPES.get(name, ("by hand", {}))[0],
+                               "overrides": overrides}
+    done = {(r["recipe"], r["class"], r["iterations"]) for r in record["rows"]}
+    paths = _prerequisites(dataset)
+    params = GanParams(**{**_gan_config(overrides), "device": "cpu"})
+    images = class_training_images(paths["ssdi"], class_index(paths["manifest"], cls),
+                                   params.image_size)
+    base = params.wgan_config(derive_seed(params.seed, "wgan", cls))
+    rows = []
+    cpu = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        checkpoint, pool = Path(tmp) / "g.pt", Path(tmp) / "pool.h5"
+        for iterations in sorted(at):
+            started = time.process_time()
+            train_wgan(images, replace(base, iterations=iterations, checkpoint_every=10**9),
+                       checkpoint, progress=False)
+            cpu += time.process_time() - started
+            if (name, cls, iterations) in done:
+                continue
+            generate_class_pool(checkpoint, paths["manifest"], paths["ssdi_index"], cls, params,
+                                "lz4", pool)
+            quality = measure_quality(paths["net"], paths["manifest"], paths["ssdi"], [pool],
+                                      controls=False)["classes"][cls]
+            row = {
+                "recipe": name, "class": cls, "iterations": iterations,
+                "cpu_min": round(cpu / 60, 2),
+                **{f"gen_{k}": round(quality["generated"][k], 3) for k in QUALITY_KEYS},
+                **{f"real_{k}": round(quality["real_heldout"][k], 3) for k in QUALITY_KEYS},
+                "passes": quality["goal"]["passes"], "fails": quality["goal"]["fails"],
+            }
+            rows.append(row)
+            record = _load(out)  # another run may have appended meanwhile
+            record["recipes"][name] = {"what": RECIPES.get(name, ("by hand", {}))[0],
+                                       "overrides": overrides}
+            record["rows"].append(row)
+            out.write_text(json.dumps(record, indent=1) + "\n")
+            print(json.dumps(row), flush=True)
+    return rows
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipe", help="a name of RECIPES (or a new name with --set)")
+    parser.add_argument("--set", nargs="*", default=[], help="extra gan: overrides, key=value")
+    parser.add_argument("--cls", nargs="+", default=["Skiing"])
+    parser.add_argument("--at", nargs="+", type=int, default=[700])
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--list", action="store_true", help="print the recipes and exit")
+    args = parser.parse_args()
+    if args.list or not args.recipe:
+        for key, (what, values) in RECIPES.items():
+            print(f"{key:24s} {what}: {values}")
+        raise SystemExit(0)
+    settings = {**RECIPES.get(args.recipe, ("", {}))[1], **_parse_overrides(args.set)}
+    for cls in args.cls:
+        measure_recipe(args.recipe, settings, cls, args.at, args.out)
