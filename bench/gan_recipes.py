@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -53,8 +54,11 @@ def _load(path: Path) -> dict:
 
 
 def measure_recipe(name: str, overrides: dict, cls: str, at: list[int],
-                   out: Path = OUT, dataset: str = "synth4") -> list[dict]:
-    """Train ``cls``'s WGAN under ``overrides`` and measure its pool at each of ``at``."""
+                   out: Path = OUT, dataset: str = "synth4", seed: int = 0,
+                   keep: Path | None = None) -> list[dict]:
+    """Train ``cls``'s WGAN under ``overrides`` (base seed ``seed``: a GAN's outcome is chaotic,
+    so a recipe is judged over seeds) and measure its pool at each of ``at``; ``keep``: a folder
+    that receives a copy of each measured pool (to look at)."""
     from videoaug.methods.sps.gan.training import train_wgan
     from videoaug.methods.sps.gan_stages import (
         GanParams,
@@ -69,9 +73,9 @@ def measure_recipe(name: str, overrides: dict, cls: str, at: list[int],
     record = _load(out)
     record["recipes"][name] = {"what": RECIPES.get(name, ("by hand", {}))[0],
                                "overrides": overrides}
-    done = {(r["recipe"], r["class"], r["iterations"]) for r in record["rows"]}
+    done = {(r["recipe"], r["class"], r["iterations"], r.get("seed", 0)) for r in record["rows"]}
     paths = _prerequisites(dataset)
-    params = GanParams(**{**_gan_config(overrides), "device": "cpu"})
+    params = GanParams(**{**_gan_config(overrides), "device": "cpu", "seed": seed})
     images = class_training_images(paths["ssdi"], class_index(paths["manifest"], cls),
                                    params.image_size)
     base = params.wgan_config(derive_seed(params.seed, "wgan", cls))
@@ -84,14 +88,17 @@ def measure_recipe(name: str, overrides: dict, cls: str, at: list[int],
             train_wgan(images, replace(base, iterations=iterations, checkpoint_every=10**9),
                        checkpoint, progress=False)
             cpu += time.process_time() - started
-            if (name, cls, iterations) in done:
+            if (name, cls, iterations, seed) in done:
                 continue
             generate_class_pool(checkpoint, paths["manifest"], paths["ssdi_index"], cls, params,
                                 "lz4", pool)
+            if keep is not None:
+                keep.mkdir(parents=True, exist_ok=True)
+                shutil.copy(pool, keep / f"{name}_{cls}_s{seed}_{iterations}.h5")
             quality = measure_quality(paths["net"], paths["manifest"], paths["ssdi"], [pool],
                                       controls=False)["classes"][cls]
             row = {
-                "recipe": name, "class": cls, "iterations": iterations,
+                "recipe": name, "class": cls, "seed": seed, "iterations": iterations,
                 "cpu_min": round(cpu / 60, 2),
                 **{f"gen_{k}": round(quality["generated"][k], 3) for k in QUALITY_KEYS},
                 **{f"real_{k}": round(quality["real_heldout"][k], 3) for k in QUALITY_KEYS},
@@ -113,13 +120,17 @@ if __name__ == "__main__":
     parser.add_argument("--set", nargs="*", default=[], help="extra gan: overrides, key=value")
     parser.add_argument("--cls", nargs="+", default=["Skiing"])
     parser.add_argument("--at", nargs="+", type=int, default=[700])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0], help="gan.seed values")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--list", action="store_true", help="print the recipes and exit")
+    parser.add_argument("--keep", type=Path, help="copy every measured pool into this folder")
     args = parser.parse_args()
     if args.list or not args.recipe:
         for key, (what, values) in RECIPES.items():
             print(f"{key:24s} {what}: {values}")
         raise SystemExit(0)
     settings = {**RECIPES.get(args.recipe, ("", {}))[1], **_parse_overrides(args.set)}
-    for cls in args.cls:
-        measure_recipe(args.recipe, settings, cls, args.at, args.out)
+    for seed in args.seeds:
+        for cls in args.cls:
+            measure_recipe(args.recipe, settings, cls, args.at, args.out, seed=seed,
+                           keep=args.keep)

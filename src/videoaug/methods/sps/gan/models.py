@@ -214,11 +214,16 @@ def uint8_to_gan(images: np.ndarray | torch.Tensor, image_size: int | None = Non
             f"expected uint8 images of shape (N, H, W, 3), got {tuple(tensor.shape)} {tensor.dtype}"
         )
     floats = tensor.permute(0, 3, 1, 2).float()
-    if mean is None and scale is None:
+    if _is_minmax(mean, scale):  # the paper's formula, bit for bit (older caches stay valid)
         floats = floats / 127.5 - 1.0
     else:
         floats = (floats - _channels_of(mean)) / _channels_of(scale)
     return floats if image_size is None else resize_square(floats, image_size)
+
+
+def _is_minmax(mean, scale) -> bool:
+    """Whether ``(mean, scale)`` is the default ``[-1, 1]`` mapping (``None`` or all 127.5)."""
+    return all(v is None or bool((torch.as_tensor(v) == 127.5).all()) for v in (mean, scale))
 
 
 def _channels_of(values: list[float] | torch.Tensor | None) -> torch.Tensor:
@@ -238,7 +243,7 @@ def gan_to_uint8(images: torch.Tensor, out_size: int | None = None,
     floats = images.detach().float()
     if out_size is not None:
         floats = resize_square(floats, out_size)
-    if mean is None and scale is None:
+    if _is_minmax(mean, scale):
         floats = (floats + 1.0) * 127.5
     else:
         floats = floats * _channels_of(scale).to(floats.device) + _channels_of(mean).to(
