@@ -42,6 +42,8 @@ RECIPES: dict[str, tuple[str, dict]] = {
                                                             "diffaugment": ""}),
     "standard_translation": ("standardised, DiffAugment translation only",
                              {"normalize": "standard", "diffaugment": "translation"}),
+    "conditional_standard": ("one class-conditional GAN for all classes, standardised",
+                             {"normalize": "standard", "conditional": True}),
 }
 QUALITY_KEYS = ("consistency", "precision_pixel", "recall_pixel", "precision_embedding",
                 "recall_embedding")
@@ -51,6 +53,70 @@ def _load(path: Path) -> dict:
     if path.exists():
         return json.loads(path.read_text())
     return {"description": __doc__.splitlines()[0], "recipes": {}, "rows": []}
+
+
+def _row(name: str, cls: str, seed: int, iterations: int, cpu_s: float, quality: dict,
+         classes_sharing: int = 1) -> dict:
+    return {
+        "recipe": name, "class": cls, "seed": seed, "iterations": iterations,
+        # A class-conditional GAN serves every class: its CPU time is shared among them.
+        "cpu_min": round(cpu_s / 60 / classes_sharing, 2),
+        **{f"gen_{k}": round(quality["generated"][k], 3) for k in QUALITY_KEYS},
+        **{f"real_{k}": round(quality["real_heldout"][k], 3) for k in QUALITY_KEYS},
+        "passes": quality["goal"]["passes"], "fails": quality["goal"]["fails"],
+    }
+
+
+def _append(out: Path, name: str, overrides: dict, row: dict) -> None:
+    record = _load(out)  # another run may have appended meanwhile
+    record["recipes"][name] = {"what": RECIPES.get(name, ("by hand", {}))[0],
+                               "overrides": overrides}
+    record["rows"].append(row)
+    out.write_text(json.dumps(record, indent=1) + "\n")
+    print(json.dumps(row), flush=True)
+
+
+def measure_conditional(name: str, overrides: dict, at: list[int], out: Path = OUT,
+                        dataset: str = "synth4", seed: int = 0,
+                        keep: Path | None = None) -> list[dict]:
+    """Train one class-conditional WGAN on every class and measure each class's pool at each of
+    ``at``; a row's CPU minutes are the run's divided by the number of classes."""
+    from videoaug.methods.sps.gan.training import train_wgan
+    from videoaug.methods.sps.gan_stages import GanParams, all_training_images, generate_class_pool
+    from videoaug.methods.sps.quality_stage import measure_quality
+    from videoaug.provenance import read_json
+    from videoaug.seeding import derive_seed
+
+    torch.set_num_threads(1)
+    paths = _prerequisites(dataset)
+    classes = read_json(paths["manifest"])["classes"]
+    done = {(r["recipe"], r["class"], r["iterations"], r.get("seed", 0))
+            for r in _load(out)["rows"]}
+    params = GanParams(**{**_gan_config(overrides), "device": "cpu", "seed": seed})
+    images, labels = all_training_images(paths["ssdi"], len(classes), params.image_size)
+    base = params.wgan_config(derive_seed(params.seed, "wgan", "conditional"), len(classes))
+    rows, cpu = [], 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        checkpoint = Path(tmp) / "g.pt"
+        for iterations in sorted(at):
+            started = time.process_time()
+            train_wgan(images, replace(base, iterations=iterations, checkpoint_every=10**9),
+                       checkpoint, progress=False, labels=labels)
+            cpu += time.process_time() - started
+            for cls in classes:
+                if (name, cls, iterations, seed) in done:
+                    continue
+                pool = Path(tmp) / f"{cls}.h5"
+                generate_class_pool(checkpoint, paths["manifest"], paths["ssdi_index"], cls,
+                                    params, "lz4", pool)
+                if keep is not None:
+                    keep.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(pool, keep / f"{name}_{cls}_s{seed}_{iterations}.h5")
+                quality = measure_quality(paths["net"], paths["manifest"], paths["ssdi"], [pool],
+                                          controls=False)["classes"][cls]
+                rows.append(_row(name, cls, seed, iterations, cpu, quality, len(classes)))
+                _append(out, name, overrides, rows[-1])
+    return rows
 
 
 def measure_recipe(name: str, overrides: dict, cls: str, at: list[int],
@@ -70,10 +136,8 @@ def measure_recipe(name: str, overrides: dict, cls: str, at: list[int],
     from videoaug.seeding import derive_seed
 
     torch.set_num_threads(1)
-    record = _load(out)
-    record["recipes"][name] = {"what": RECIPES.get(name, ("by hand", {}))[0],
-                               "overrides": overrides}
-    done = {(r["recipe"], r["class"], r["iterations"], r.get("seed", 0)) for r in record["rows"]}
+    done = {(r["recipe"], r["class"], r["iterations"], r.get("seed", 0))
+            for r in _load(out)["rows"]}
     paths = _prerequisites(dataset)
     params = GanParams(**{**_gan_config(overrides), "device": "cpu", "seed": seed})
     images = class_training_images(paths["ssdi"], class_index(paths["manifest"], cls),
@@ -97,20 +161,8 @@ def measure_recipe(name: str, overrides: dict, cls: str, at: list[int],
                 shutil.copy(pool, keep / f"{name}_{cls}_s{seed}_{iterations}.h5")
             quality = measure_quality(paths["net"], paths["manifest"], paths["ssdi"], [pool],
                                       controls=False)["classes"][cls]
-            row = {
-                "recipe": name, "class": cls, "seed": seed, "iterations": iterations,
-                "cpu_min": round(cpu / 60, 2),
-                **{f"gen_{k}": round(quality["generated"][k], 3) for k in QUALITY_KEYS},
-                **{f"real_{k}": round(quality["real_heldout"][k], 3) for k in QUALITY_KEYS},
-                "passes": quality["goal"]["passes"], "fails": quality["goal"]["fails"],
-            }
-            rows.append(row)
-            record = _load(out)  # another run may have appended meanwhile
-            record["recipes"][name] = {"what": RECIPES.get(name, ("by hand", {}))[0],
-                                       "overrides": overrides}
-            record["rows"].append(row)
-            out.write_text(json.dumps(record, indent=1) + "\n")
-            print(json.dumps(row), flush=True)
+            rows.append(_row(name, cls, seed, iterations, cpu, quality))
+            _append(out, name, overrides, rows[-1])
     return rows
 
 
@@ -131,6 +183,10 @@ if __name__ == "__main__":
         raise SystemExit(0)
     settings = {**RECIPES.get(args.recipe, ("", {}))[1], **_parse_overrides(args.set)}
     for seed in args.seeds:
+        if settings.get("conditional"):
+            measure_conditional(args.recipe, settings, args.at, args.out, seed=seed,
+                                keep=args.keep)
+            continue
         for cls in args.cls:
             measure_recipe(args.recipe, settings, cls, args.at, args.out, seed=seed,
                            keep=args.keep)

@@ -1,8 +1,12 @@
-"""Stages ``train_wgan``, ``generate_pool`` and ``figure_gan`` (Zhang et al. 2020, Sec. 3.2).
+"""Stages ``train_wgan``, ``train_cgan``, ``generate_pool`` and ``figure_gan`` (Zhang et al.
+2020, Sec. 3.2).
 
 One WGAN per class, trained on that class's sparse-sampled dynamic images of the training split
-(the paper trains one per class because classes move differently). The pool holds generated
-dynamic images resized to the SSDI store's size, labelled with the class whose GAN made them.
+(the paper trains one per class because classes move differently), or, with
+``gan.conditional``, one class-conditional WGAN for all classes (``train_cgan``): it learns what
+the classes share (the grey background, the scenes, the stick figure) from every image, and each
+class's pool is drawn with that class's code. The pool holds generated dynamic images resized to
+the SSDI store's size, labelled with the class whose GAN (or class code) made them.
 """
 
 from __future__ import annotations
@@ -43,16 +47,19 @@ class GanParams:
     ema: float = 0.0
     minibatch_std: int = 0
     normalize: str = "minmax"
+    conditional: bool = False
     seed: int = 0
     device: str = "auto"
 
-    def wgan_config(self, seed: int):
-        """The training config of one class's WGAN: the fields both dataclasses share, and
-        ``seed`` (each class derives its own)."""
+    def wgan_config(self, seed: int, num_classes: int = 0):
+        """The training config of one class's WGAN (or, ``num_classes > 0``, of the
+        class-conditional one): the fields both dataclasses share, and ``seed`` (each class
+        derives its own)."""
         from videoaug.methods.sps.gan.training import WGANConfig
 
         shared = {f.name for f in fields(WGANConfig)} & {f.name for f in fields(self)}
-        return WGANConfig(**{name: getattr(self, name) for name in shared - {"seed"}}, seed=seed)
+        return WGANConfig(**{name: getattr(self, name) for name in shared - {"seed"}}, seed=seed,
+                          num_classes=num_classes)
 
 
 def class_index(manifest_path: str | Path, class_name: str) -> int:
@@ -86,6 +93,43 @@ def class_training_images(ssdi_paths: list[str | Path], label: int, image_size: 
             "an empty class cannot train a GAN; check the dataset's split or drop the class"
         )
     return np.concatenate(chunks)
+
+
+def all_training_images(ssdi_paths: list[str | Path], num_classes: int,
+                        image_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every class's training SSDI at the GAN's size and their labels (class by class)."""
+    images, labels = [], []
+    for label in range(num_classes):
+        chunk = class_training_images(ssdi_paths, label, image_size)
+        images.append(chunk)
+        labels.append(np.full(len(chunk), label, dtype=np.int64))
+    return np.concatenate(images), np.concatenate(labels)
+
+
+def train_conditional_wgan(manifest_path: str | Path, ssdi_paths: list[str | Path],
+                           params: GanParams, out: str | Path) -> dict:
+    """One class-conditional WGAN on the training SSDI of every class (``gan.conditional``)."""
+    from videoaug.methods.sps.gan.training import check_resumable, load_checkpoint, train_wgan
+    from videoaug.train.device import resolve_device
+
+    classes = read_json(manifest_path)["classes"]
+    images, labels = all_training_images(ssdi_paths, len(classes), params.image_size)
+    config = params.wgan_config(derive_seed(params.seed, "wgan", "conditional"), len(classes))
+    device = resolve_device(params.device)
+    log.info("conditional WGAN: %d real images of %d classes, %s on %s", len(images),
+             len(classes), params.loss, device)
+    partial = partial_checkpoint_path(out)
+    if partial.exists():
+        try:
+            check_resumable(load_checkpoint(partial), config, partial)
+        except ValueError as err:
+            log.warning("not resuming: %s; starting over", err)
+            partial.unlink()
+    result = train_wgan(images, config, partial, device=device, progress=True, log=log.info,
+                        labels=labels)
+    os.replace(partial, out)
+    return {"classes": len(classes), "images": len(images), "iterations": result.iteration,
+            "resumed_from": result.resumed_from}
 
 
 def train_class_wgan(
@@ -144,7 +188,8 @@ def generate_class_pool(
     height, width = read_json(ssdi_index)["shards"][0]["image_shape"][:2]
     generator = load_generator(checkpoint, resolve_device(params.device))
     images = generate_images(
-        generator, params.pool_size, derive_seed(params.seed, "pool", class_name)
+        generator, params.pool_size, derive_seed(params.seed, "pool", class_name),
+        label=label if generator.num_classes else None,
     )
     resized = (
         np.stack(

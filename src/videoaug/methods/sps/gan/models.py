@@ -31,6 +31,8 @@ MIN_IMAGE_SIZE = 8
 # Widest layer = base_channels * MAX_CHANNEL_MULTIPLIER (DCGAN's 64 px net uses 8x), so 128/256 px
 # nets add depth, not width.
 MAX_CHANNEL_MULTIPLIER = 8
+# Width of the learned class code a class-conditional generator appends to z.
+LABEL_CODE = 32
 
 
 def validate_image_size(image_size: int) -> int:
@@ -57,7 +59,7 @@ class Generator(nn.Module):
     """
 
     def __init__(self, z_dim: int = 100, image_size: int = 64, base_channels: int = 32,
-                 output: str = "tanh") -> None:
+                 output: str = "tanh", num_classes: int = 0) -> None:
         super().__init__()
         steps = validate_image_size(image_size)
         if output not in ("tanh", "linear"):
@@ -69,9 +71,14 @@ class Generator(nn.Module):
         # the generator; not part of the state_dict.
         self.register_buffer("data_mean", torch.full((3,), 127.5), persistent=False)
         self.register_buffer("data_scale", torch.full((3,), 127.5), persistent=False)
+        # Class-conditional (one GAN for all classes): a learned class code joins z.
+        self.num_classes = int(num_classes)
+        if self.num_classes:
+            self.label_embedding = nn.Embedding(self.num_classes, LABEL_CODE)
         widths = [_channels(base_channels, steps - 1 - k) for k in range(steps)]
         layers: list[nn.Module] = [
-            nn.ConvTranspose2d(z_dim, widths[0], 4, stride=1, padding=0, bias=False),
+            nn.ConvTranspose2d(z_dim + (LABEL_CODE if self.num_classes else 0), widths[0], 4,
+                               stride=1, padding=0, bias=False),
             nn.BatchNorm2d(widths[0]),
             nn.ReLU(inplace=True),
         ]
@@ -86,9 +93,14 @@ class Generator(nn.Module):
             layers.append(nn.Tanh())
         self.net = nn.Sequential(*layers)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """``(N, z_dim) -> (N, 3, image_size, image_size)``."""
-        return self.net(z.view(z.shape[0], self.z_dim, 1, 1))
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """``(N, z_dim) -> (N, 3, image_size, image_size)``; a class-conditional generator
+        (``num_classes > 0``) takes ``labels (N,)`` too."""
+        if self.num_classes:
+            if labels is None:
+                raise ValueError("a class-conditional generator needs labels")
+            z = torch.cat([z, self.label_embedding(labels)], dim=1)
+        return self.net(z.view(z.shape[0], -1, 1, 1))
 
 
 def _critic_norm(norm: CriticNorm, channels: int) -> nn.Module:
@@ -114,6 +126,7 @@ class Critic(nn.Module):
         base_channels: int = 32,
         norm: CriticNorm = "layer",
         minibatch_std: int = 0,
+        num_classes: int = 0,
     ) -> None:
         super().__init__()
         steps = validate_image_size(image_size)
@@ -137,14 +150,26 @@ class Critic(nn.Module):
         extra = 1 if minibatch_std else 0
         layers.append(nn.Conv2d(widths[-1] + extra, 1, 4, stride=1, padding=0))
         self.net = nn.Sequential(*layers)
+        # Projection discriminator (Miyato & Koyama, ICLR 2018): score += <e(y), h(x)>, with h
+        # the last 4x4 feature map, flattened.
+        self.num_classes = int(num_classes)
+        if self.num_classes:
+            self.label_projection = nn.Embedding(self.num_classes, (widths[-1] + extra) * 16)
+            nn.init.normal_(self.label_projection.weight, std=0.02)
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """``(N, 3, S, S) -> (N,)``."""
-        if not self.minibatch_std:
+    def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """``(N, 3, S, S) -> (N,)``; a class-conditional critic takes ``labels (N,)`` too."""
+        if not self.minibatch_std and not self.num_classes:
             return self.net(images).view(images.shape[0])
         features = self.net[:-1](images)
-        features = append_minibatch_std(features, self.minibatch_std)
-        return self.net[-1](features).view(images.shape[0])
+        if self.minibatch_std:
+            features = append_minibatch_std(features, self.minibatch_std)
+        score = self.net[-1](features).view(images.shape[0])
+        if self.num_classes:
+            if labels is None:
+                raise ValueError("a class-conditional critic needs labels")
+            score = score + (self.label_projection(labels) * features.flatten(1)).sum(1)
+        return score
 
 
 def append_minibatch_std(features: torch.Tensor, group_size: int) -> torch.Tensor:
