@@ -31,19 +31,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_gan import ROOT, _gan_config, _parse_overrides, _prerequisites  # noqa: E402
 
 OUT = ROOT / "bench" / "gan_recipes.json"
-# name -> (what it changes, gan: overrides). "default" is config.yaml's gan: section as it is.
+# The CPU default before the recipe search; every recipe below is these settings plus its own
+# overrides, so a row keeps its meaning when config.yaml changes ("default" alone reads
+# config.yaml's gan: section as it is).
+BASE = {"normalize": "minmax", "conditional": False, "image_size": 32, "base_channels": 16,
+        "n_critic": 2, "lr": 0.0002, "betas": [0.5, 0.9], "batch_size": 32,
+        "diffaugment": "color,translation,cutout", "ema": 0.0, "minibatch_std": 0}
 RECIPES: dict[str, tuple[str, dict]] = {
     "default": ("config.yaml's gan: section", {}),
+    "minmax_default": ("the old CPU default: [-1, 1] data, tanh output, 32 px, base 16, "
+                       "n_critic 2, lr 2e-4, DiffAugment color,translation,cutout, per class",
+                       BASE),
     "standard": ("per-channel standardised data, linear generator output",
-                 {"normalize": "standard"}),
+                 {**BASE, "normalize": "standard"}),
     "standard_16px": ("standardised, 16 px generator (upsampled to the DI size)",
-                      {"normalize": "standard", "image_size": 16}),
-    "standard_nodiffaug": ("standardised, no DiffAugment", {"normalize": "standard",
-                                                            "diffaugment": ""}),
+                      {**BASE, "normalize": "standard", "image_size": 16}),
+    "standard_nodiffaug": ("standardised, no DiffAugment",
+                           {**BASE, "normalize": "standard", "diffaugment": ""}),
     "standard_translation": ("standardised, DiffAugment translation only",
-                             {"normalize": "standard", "diffaugment": "translation"}),
+                             {**BASE, "normalize": "standard", "diffaugment": "translation"}),
     "conditional_standard": ("one class-conditional GAN for all classes, standardised",
-                             {"normalize": "standard", "conditional": True}),
+                             {**BASE, "normalize": "standard", "conditional": True}),
 }
 QUALITY_KEYS = ("consistency", "precision_pixel", "recall_pixel", "precision_embedding",
                 "recall_embedding")
