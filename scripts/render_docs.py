@@ -12,6 +12,9 @@ Reads (paths relative to the project root, i.e. the folder above ``--results``, 
 * ``benchmarks/**/*.tsv``: Snakemake's benchmark files (wall seconds, max RSS, CPU seconds);
 * ``bench/results.json`` (``make bench``), ``bench/results/*.json`` and
   ``results/gpu_check.json`` (``make gpu-check``): the benchmark measurements;
+* ``cache/*/gan/quality.json``: each dataset's generated-pool quality (improved precision/recall
+  against the held-out real DIs, the verdict, the control pools), and ``bench/gan_recipes.json``
+  (``bench/gan_recipes.py``): the GAN recipes tried, per class, seed and CPU minute;
 
 and heads the page with the render date, the CPU model, the core count and the 1-minute load
 average. A missing input renders as a line saying what to run, never as an error. Standard library
@@ -410,6 +413,77 @@ def render_bench(root: Path, bench: Path, results: Path) -> list[str]:
     return lines
 
 
+# --------------------------------------------------------------------------- GAN pool quality
+
+QUALITY_COLUMNS = ("consistency", "precision_pixel", "recall_pixel", "precision_embedding",
+                   "recall_embedding")
+
+
+def _pair(generated: dict, real: dict, key: str) -> str:
+    value, reference = generated.get(key), real.get(key)
+    if value is None or reference is None:
+        return DASH
+    return f"{value:.2f} ({reference:.2f})"
+
+
+def render_gan_quality(root: Path) -> list[str]:
+    lines = ["## Generated pools: quality against the real held-out DIs", ""]
+    files = sorted((root / "cache").glob("*/gan/quality.json"))
+    if not files:
+        return lines + ["No `cache/*/gan/quality.json` yet: build `cache/synth4/gan/quality.json` "
+                        "(or `make run`), then `make docs`. How to read it: [sps.md](sps.md).", ""]
+    for path in files:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if "controls" not in data:
+            lines += [f"`{_show(path, root)}` is a record of the old measure; rebuild it.", ""]
+            continue
+        measure = data.get("measure", {})
+        lines += [f"### `{_show(path, root)}` (written {_mtime(path)} UTC)", "",
+                  f"k = {measure.get('k')}, pixel space {measure.get('pixel_size')}; each cell: "
+                  "the pool's value (the real held-out DIs' in brackets). Goal: "
+                  f"{data.get('goal_definition')}. How to read it: [sps.md](sps.md).", ""]
+        rows = []
+        for name, record in data["classes"].items():
+            goal = record["goal"]
+            rows.append([name, *(_pair(record["generated"], record["real_heldout"], key)
+                                 for key in QUALITY_COLUMNS),
+                         "meets goal" if goal["passes"] else "fails: " + ", ".join(goal["fails"])])
+        lines += _table(["class", *QUALITY_COLUMNS, "verdict"], rows)
+        control_rows = [
+            [name, *(("PASSES" if per[kind]["goal"]["passes"] else
+                      "fails: " + ", ".join(per[kind]["goal"]["fails"])) for kind in sorted(per))]
+            for name, per in data["controls"].items()]
+        if control_rows:
+            kinds = sorted(next(iter(data["controls"].values())))
+            lines += ["Control pools (must fail): " + ", ".join(kinds) + ".", ""]
+            lines += _table(["class", *kinds], control_rows)
+    return lines
+
+
+def render_gan_recipes(bench: Path, root: Path) -> list[str]:
+    lines = ["## GAN recipes tried (`bench/gan_recipes.py`)", ""]
+    path = bench / "gan_recipes.json"
+    if not path.is_file():
+        return lines + [f"No `{_show(path, root)}` yet: run `python bench/gan_recipes.py "
+                        "--recipe NAME --cls CLASS --at ITERATIONS` ([sps.md](sps.md)).", ""]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    lines += [f"`{_show(path, root)}`, written {_mtime(path)} UTC. CPU minutes: training "
+              "process time on one thread. Each cell: the pool's value (the real held-out DIs' "
+              "in brackets).", ""]
+    lines += _table(["recipe", "what"], [[name, f"{entry['what']} `{entry['overrides']}`"]
+                                         for name, entry in data["recipes"].items()])
+    rows = []
+    for row in data["rows"]:
+        rows.append([row["recipe"], row["class"], row.get("seed", 0), row["iterations"],
+                     _number(row["cpu_min"]),
+                     *(f"{row['gen_' + key]:.2f} ({row['real_' + key]:.2f})"
+                       for key in QUALITY_COLUMNS),
+                     "meets goal" if row["passes"] else "fails: " + ", ".join(row["fails"])])
+    lines += _table(["recipe", "class", "seed", "iterations", "CPU min", *QUALITY_COLUMNS,
+                     "verdict"], rows)
+    return lines
+
+
 # --------------------------------------------------------------------------- page
 
 
@@ -423,6 +497,8 @@ def render(
         lambda: render_results(results, root),
         lambda: render_benchmarks(benchmarks, root),
         lambda: render_bench(root, bench, results),
+        lambda: render_gan_quality(root),
+        lambda: render_gan_recipes(bench, root),
     ):
         try:
             lines += part()

@@ -109,8 +109,15 @@ def test_sps_result_contract(built_project):
     assert set(quality["classes"]) == {"GolfSwing", "Shotput", "Skiing", "YoYo"}
     assert result["gan_quality"]["mean"] == quality["mean"]
     for record in result["gan_quality"]["classes"].values():
-        assert set(record["generated"]) == {"consistency", "frechet", "diversity"}
-        assert 0 <= record["generated"]["consistency"] <= 1
+        assert set(record["generated"]) == {
+            "consistency", "frechet", "diversity", "precision_pixel", "recall_pixel",
+            "precision_embedding", "recall_embedding"}
+        assert all(0 <= record["generated"][k] <= 1 for k in (
+            "consistency", "precision_pixel", "recall_pixel", "precision_embedding",
+            "recall_embedding"))
+        assert isinstance(record["fails"], list)
+    # The control pools (noise, grey, one image repeated, heavy blur) fail on this dataset too.
+    assert set(quality["controls"]["Skiing"]) == {"noise", "grey", "repeat", "blur"}
 
 
 def test_lint_is_clean(tmp_path):

@@ -192,6 +192,14 @@ def pool_paths(ds):
     return [f"{CACHE}/{ds}/gan/{cls}_pool.h5" for cls in class_names(ds)]
 
 
+def gan_checkpoint(ds, cls):
+    """The generator a class's pool is drawn from: its own WGAN, or with gan.conditional the
+    one class-conditional WGAN of the dataset."""
+    if config["gan"].get("conditional", False):
+        return f"{CACHE}/{ds}/gan_conditional/gan.pt"
+    return f"{CACHE}/{ds}/gan/{cls}.pt"
+
+
 def temporal_inputs(wildcards):
     """SSDI shards, and the generated pools unless the method adds no generated image."""
     base = params_sps.split_temporal_method(wildcards.method)[0]

@@ -1,4 +1,5 @@
-# One WGAN per class on its sparse dynamic images, its generated pool, and the figure.
+# One WGAN per class on its sparse dynamic images (or, gan.conditional, one class-conditional WGAN
+# for all classes), each class's generated pool, the pools' quality, and the figure.
 
 
 rule train_wgan:
@@ -27,9 +28,34 @@ rule train_wgan:
         " --out {output:q}"
 
 
+rule train_cgan:
+    input:
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        ssdi=lambda w: ssdi_shards(w.ds),
+    output:
+        f"{CACHE}/{{ds}}/gan_conditional/gan.pt",
+    params:
+        threads=config_threads("train_wgan"),
+        p=lambda w: as_json(params_sps.gan_params(config, w.ds)),
+    log:
+        "logs/{ds}/train_cgan.log",
+    benchmark:
+        "benchmarks/{ds}/train_cgan.tsv"
+    conda:
+        ENV_CORE
+    threads: res("train_wgan", "threads")
+    resources:
+        mem_mb=res("train_wgan", "mem_mb"),
+        runtime=res("train_wgan", "runtime"),
+        gpu=res("train_wgan", "gpu"),
+    shell:
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-cgan --params {params.p:q}"
+        " --manifest {input.manifest:q} --ssdi {input.ssdi:q} --out {output:q}"
+
+
 rule generate_pool:
     input:
-        checkpoint=f"{CACHE}/{{ds}}/gan/{{cls}}.pt",
+        checkpoint=lambda w: gan_checkpoint(w.ds, w.cls),
         manifest=f"{CACHE}/{{ds}}/manifest.json",
         ssdi_index=f"{CACHE}/{{ds}}/ssdi/index.json",
     output:
@@ -86,6 +112,8 @@ rule gan_quality:
         pools=lambda w: pool_paths(w.ds),
     output:
         f"{CACHE}/{{ds}}/gan/quality.json",
+    params:
+        p=lambda w: as_json(params_sps.gan_measure_params(config, w.ds)),
     log:
         "logs/{ds}/gan_quality.log",
     conda:
@@ -96,7 +124,8 @@ rule gan_quality:
         runtime=res("gan_quality", "runtime"),
         gpu=res("gan_quality", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} gan-quality --net {input.net:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli --log {log:q} gan-quality --params {params.p:q} --net {input.net:q}"
+        " --manifest {input.manifest:q}"
         " --ssdi {input.ssdi:q} --pools {input.pools:q} --out {output:q}"
 
 

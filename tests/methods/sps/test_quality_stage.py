@@ -1,4 +1,5 @@
-"""Stages gan_quality_net / gan_quality: real DIs of the right class pass, noise does not."""
+"""Stages gan_quality_net / gan_quality: fresh real DIs of the right class pass; noise, grey,
+mode collapse and heavy blur do not, each for a reason the record names."""
 
 import json
 
@@ -6,8 +7,11 @@ import numpy as np
 import pytest
 
 from videoaug.io.store import ImageStoreWriter, atomic_store
+from videoaug.methods.sps.gan.quality import CONTROLS, control_sets
 from videoaug.methods.sps.quality_stage import (
+    MeasureParams,
     QualityParams,
+    load_quality_net,
     measure_quality,
     quality_summary,
     train_quality_net,
@@ -74,7 +78,8 @@ def quality_inputs(tmp_path_factory):
         return paths
 
     return {"net": net, "manifest": manifest, "ssdi": [ssdi], "trained": trained,
-            "real": pools("real"), "noise": pools("noise"), "tmp": tmp}
+            "real": pools("real"), "noise": pools("noise"), "tmp": tmp,
+            "images": images, "labels": labels, "ids": np.array(ids), "splits": np.array(splits)}
 
 
 def test_evaluator_holds_out_training_videos_and_classifies_them(quality_inputs):
@@ -83,32 +88,41 @@ def test_evaluator_holds_out_training_videos_and_classifies_them(quality_inputs)
     assert trained["heldout_top1"] >= 0.9
 
 
+# The toy strokes are 3 px wide on a 24 px image: "heavy" blur is a quarter of the height here.
+TOY_MEASURE = MeasureParams(k=3, pixel_size=(12, 16), control_blur=0.25)
+
+
 def test_real_images_of_the_class_score_like_the_held_out_reference(quality_inputs):
     q = measure_quality(quality_inputs["net"], quality_inputs["manifest"], quality_inputs["ssdi"],
-                        quality_inputs["real"], quality_inputs["tmp"] / "real.json")
+                        quality_inputs["real"], quality_inputs["tmp"] / "real.json", TOY_MEASURE)
     assert json.loads((quality_inputs["tmp"] / "real.json").read_text()) == json.loads(
         json.dumps(q))
     for name in CLASSES:
         record = q["classes"][name]
         assert record["generated"]["consistency"] >= 0.9
-        assert record["generated"]["frechet"] <= 2.0 * record["real_heldout"]["frechet"]
-        assert record["generated"]["diversity"] >= 0.5 * record["real_heldout"]["diversity"]
         assert record["generated"]["n"] == 40 and record["real_heldout"]["n"] == 6
-    assert q["passes"]
+        for key in ("precision_pixel", "recall_pixel", "precision_embedding",
+                    "recall_embedding"):
+            assert record["generated"][key] >= 0.5 * record["real_heldout"][key] > 0
+        assert record["goal"]["passes"] and record["goal"]["fails"] == []
+    assert q["passes"] and q["passing_classes"] == 3
     summary = quality_summary(q)
     assert summary["passes"] and set(summary["classes"]) == set(CLASSES)
 
 
 def test_noise_scores_chance_consistency_and_a_large_distance(quality_inputs):
     q = measure_quality(quality_inputs["net"], quality_inputs["manifest"], quality_inputs["ssdi"],
-                        quality_inputs["noise"])
+                        quality_inputs["noise"], measure=TOY_MEASURE)
     # The same noise images in every pool: the classifier's choice ignores the pool's label, so
     # the class-mean consistency is exactly chance (1/3).
     assert q["mean"]["generated"]["consistency"] == pytest.approx(1 / 3, abs=1e-9)
     for name in CLASSES:
         record = q["classes"][name]
         assert record["generated"]["frechet"] > 5.0 * record["real_heldout"]["frechet"]
-    assert not q["passes"]
+        # Uniform noise: no image looks like the class to the evaluator (its wide pixel balls
+        # may still cover real DIs: the textbook high-recall, low-precision case).
+        assert {"precision_embedding", "recall_embedding"} <= set(record["goal"]["fails"])
+    assert not q["passes"] and q["passing_classes"] == 0
 
 
 def test_measure_quality_rejects_an_evaluator_of_other_classes(quality_inputs, tmp_path):
@@ -117,3 +131,50 @@ def test_measure_quality_rejects_an_evaluator_of_other_classes(quality_inputs, t
     with pytest.raises(ValueError, match="rebuild the quality net"):
         measure_quality(quality_inputs["net"], manifest, quality_inputs["ssdi"],
                         quality_inputs["real"])
+
+
+def _control_pools(inputs, tmp):
+    """The four control pools of every class, built from the evaluator's own split of the
+    training videos and written as pool stores (what a generator would hand over)."""
+    _, checkpoint = load_quality_net(inputs["net"])
+    heldout = np.isin(inputs["ids"], checkpoint["heldout_videos"])
+    train = inputs["splits"] == "train"
+    paths = {kind: [] for kind in CONTROLS}
+    for label in range(3):
+        rows = inputs["labels"] == label
+        sets = control_sets(inputs["images"][rows & train & ~heldout],
+                            inputs["images"][rows & heldout], np.random.default_rng(label),
+                            TOY_MEASURE.control_blur)
+        for kind, images in sets.items():
+            # 30 images per pool (5 chunks of the reference's 6): the controls cycled.
+            images = np.concatenate([images] * 5)
+            path = tmp / f"{kind}{label}.h5"
+            _store(path, "videoaug.gan_pool/1", images, np.full(len(images), label),
+                   {"pool_index": np.arange(len(images))})
+            paths[kind].append(path)
+    return paths
+
+
+# Why each control must fail: texture and grey sit inside real balls (pixel precision is easy)
+# but cover no real image; a repeated image covers only itself; heavy blur smears what the
+# embedding and the pixels see into a few near-identical clouds.
+REQUIRED_FAILS = {"noise": {"recall_pixel"}, "grey": {"recall_pixel", "recall_embedding"},
+                  "repeat": {"recall_pixel", "recall_embedding"}, "blur": set()}
+
+
+@pytest.mark.parametrize("kind", CONTROLS)
+def test_control_pools_fail_for_the_reasons_the_record_states(quality_inputs, kind, tmp_path):
+    pools = _control_pools(quality_inputs, tmp_path)[kind]
+    q = measure_quality(quality_inputs["net"], quality_inputs["manifest"], quality_inputs["ssdi"],
+                        pools, measure=TOY_MEASURE)
+    assert not q["passes"] and q["passing_classes"] == 0
+    for name in CLASSES:
+        goal = q["classes"][name]["goal"]
+        assert goal["fails"] and REQUIRED_FAILS[kind] <= set(goal["fails"]), (name, goal)
+        if kind in ("grey", "repeat"):
+            # A pool of one image repeated: its balls have radius 0, recall <= 1 / N.
+            assert q["classes"][name]["generated"]["recall_pixel"] <= 1 / 18 + 1e-9
+            assert q["classes"][name]["generated"]["diversity"] == pytest.approx(0, abs=1e-6)
+        # The same control, built inside the stage, gets the same verdict in the record.
+        assert q["controls"][name][kind]["goal"]["passes"] is False
+    assert q["controls_fail"]

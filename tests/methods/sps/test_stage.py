@@ -160,11 +160,13 @@ def _params(method, seed=0):
 def test_train_temporal_contract_and_determinism(tmp_path):
     manifest, ssdi, pools = _tiny_sps_inputs(tmp_path)
     results = []
-    record = {"generated": {"consistency": 0.8, "frechet": 3.0, "diversity": 2.0, "n": 20},
-              "real_heldout": {"consistency": 0.9, "frechet": 2.0, "diversity": 2.5, "n": 4},
-              "goal": {"passes": True}}
+    numbers = {"consistency": 0.8, "frechet": 3.0, "diversity": 2.0, "precision_pixel": 0.5,
+               "recall_pixel": 0.4, "precision_embedding": 0.6, "recall_embedding": 0.7}
+    record = {"generated": {**numbers, "n": 20}, "real_heldout": {**numbers, "n": 4},
+              "goal": {"passes": True, "fails": []}}
     quality = {"classes": {"Dark": record, "Bright": record}, "mean": {"frechet_ratio": 1.5},
-               "passes": True, "evaluator": {"heldout_top1": 0.9}}
+               "passes": True, "passing_classes": 2, "controls_fail": True,
+               "goal_definition": {}, "measure": {"k": 3}, "evaluator": {"heldout_top1": 0.9}}
     (tmp_path / "quality.json").write_text(json.dumps(quality))
     for run, gan_quality in (("a", None), ("b", tmp_path / "quality.json")):
         out, scores = tmp_path / f"{run}.json", tmp_path / f"{run}.npz"
@@ -173,8 +175,8 @@ def test_train_temporal_contract_and_determinism(tmp_path):
     assert "gan_quality" not in results[0]
     copied = results[1]["gan_quality"]  # the pools' quality travels with the result
     assert copied["passes"] and copied["mean"] == {"frechet_ratio": 1.5}
-    assert copied["classes"]["Dark"]["generated"] == {"consistency": 0.8, "frechet": 3.0,
-                                                      "diversity": 2.0}
+    assert copied["classes"]["Dark"]["generated"] == numbers
+    assert copied["passing_classes"] == 2 and copied["classes"]["Dark"]["fails"] == []
     assert str(tmp_path / "quality.json") in results[1]["inputs"]
     result = json.loads((tmp_path / "a.json").read_text())
     assert RESULT_KEYS | {"selection"} <= set(result), set(result)

@@ -21,6 +21,13 @@ def cmd_train_wgan(args: argparse.Namespace) -> None:
     train_class_wgan(args.manifest, args.ssdi, args.cls, params, args.out)
 
 
+def cmd_train_cgan(args: argparse.Namespace) -> None:
+    from videoaug.methods.sps.gan_stages import GanParams, train_conditional_wgan
+
+    params = GanParams(**params_from_args(args, params_sps.gan_params))
+    train_conditional_wgan(args.manifest, args.ssdi, params, args.out)
+
+
 def cmd_generate_pool(args: argparse.Namespace) -> None:
     from videoaug.methods.sps.gan_stages import GanParams, generate_class_pool
 
@@ -89,9 +96,12 @@ def cmd_gan_quality_net(args: argparse.Namespace) -> None:
 
 
 def cmd_gan_quality(args: argparse.Namespace) -> None:
-    from videoaug.methods.sps.quality_stage import measure_quality
+    from videoaug.methods.sps.quality_stage import MeasureParams, measure_quality
 
-    measure_quality(args.net, args.manifest, args.ssdi, args.pools, args.out)
+    values = params_from_args(args, params_sps.gan_measure_params) if (
+        args.params or args.config) else {}
+    measure_quality(args.net, args.manifest, args.ssdi, args.pools, args.out,
+                    MeasureParams(**values))
 
 
 def _write_text(path: str | Path, text: str) -> None:
@@ -151,6 +161,14 @@ def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     p.add_argument("--out", required=True, help="checkpoint (.pt)")
     p.set_defaults(func=cmd_train_wgan)
 
+    p = sub.add_parser("train-cgan", help="train (or resume) one class-conditional WGAN for all "
+                       "classes (gan.conditional)")
+    add_param_args(p)
+    p.add_argument("--manifest", required=True)
+    p.add_argument("--ssdi", nargs="+", required=True, help="SSDI shards")
+    p.add_argument("--out", required=True, help="checkpoint (.pt)")
+    p.set_defaults(func=cmd_train_cgan)
+
     p = sub.add_parser("generate-pool", help="generated dynamic images of one class")
     add_param_args(p)
     p.add_argument("--checkpoint", required=True)
@@ -203,6 +221,7 @@ def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     p.set_defaults(func=cmd_gan_quality_net)
 
     p = sub.add_parser("gan-quality", help="quality of every class's generated pool")
+    add_param_args(p)
     p.add_argument("--net", required=True, help="evaluator checkpoint (gan-quality-net)")
     p.add_argument("--manifest", required=True)
     p.add_argument("--ssdi", nargs="+", required=True, help="SSDI shards")

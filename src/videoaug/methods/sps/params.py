@@ -36,7 +36,20 @@ def classifier_params(config: dict, dataset: str, method: str, seed: int | None 
     }
 
 
+# Keys of the ``gan_quality`` section that say how pools are measured, not how the evaluator is
+# trained (changing them reruns rule gan_quality only, not gan_quality_net).
+MEASURE_KEYS = ("k", "pixel_size", "control_blur")
+
+
 def gan_quality_params(config: dict, dataset: str) -> dict:
-    """Parameters of the pool-quality evaluator (``gan_quality`` section)."""
+    """Parameters of the pool-quality evaluator (``gan_quality`` section, less
+    :data:`MEASURE_KEYS`)."""
     dataset_config(config, dataset)
-    return {**config["gan_quality"], "seed": int(config["seed"]), "device": config["device"]}
+    evaluator = {k: v for k, v in config["gan_quality"].items() if k not in MEASURE_KEYS}
+    return {**evaluator, "seed": int(config["seed"]), "device": config["device"]}
+
+
+def gan_measure_params(config: dict, dataset: str) -> dict:
+    """How pools are measured: ``gan_quality.k``, ``pixel_size`` and ``control_blur``."""
+    dataset_config(config, dataset)
+    return {key: config["gan_quality"][key] for key in MEASURE_KEYS if key in config["gan_quality"]}

@@ -144,3 +144,43 @@ def test_minibatch_std_lets_the_critic_see_a_collapsed_batch():
     assert critic(torch.randn(8, 3, 16, 16)).shape == (8,)
     with pytest.raises(ValueError, match="minibatch_std"):
         Critic(image_size=16, base_channels=4, minibatch_std=-1)
+
+
+def test_data_stats_are_the_channel_moments_or_the_minmax_constants():
+    from videoaug.methods.sps.gan.models import data_stats
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (7, 5, 6, 3), dtype=np.uint8)
+    images[..., 2] = 40  # a constant channel: its scale is floored, never 0
+    mean, scale = data_stats(images, "standard")
+    pixels = images.reshape(-1, 3).astype(np.float64)
+    assert mean == pytest.approx(list(pixels.mean(0)))
+    assert scale[:2] == pytest.approx(list(pixels.std(0)[:2])) and scale[2] == 1.0
+    assert data_stats(images, "minmax") == ([127.5] * 3, [127.5] * 3)
+    with pytest.raises(ValueError, match="normalize"):
+        data_stats(images, "zscore")
+
+
+def test_standardised_mapping_round_trips_and_minmax_is_the_paper_formula():
+    rng = np.random.default_rng(1)
+    images = rng.integers(0, 256, (3, 8, 8, 3), dtype=np.uint8)
+    mean, scale = [132.0, 120.0, 140.0], [17.0, 20.0, 15.0]
+    x = uint8_to_gan(images, mean=mean, scale=scale)
+    expected = (images.transpose(0, 3, 1, 2) - np.array(mean)[:, None, None]) / np.array(
+        scale)[:, None, None]
+    assert x.numpy() == pytest.approx(expected, abs=1e-5)
+    assert (gan_to_uint8(x, mean=mean, scale=scale) == images).all()
+    # All-127.5 statistics take the [-1, 1] formula bit for bit (caches of older runs stay valid).
+    assert torch.equal(uint8_to_gan(images, mean=[127.5] * 3, scale=[127.5] * 3),
+                       uint8_to_gan(images))
+
+
+def test_linear_generator_output_is_unbounded():
+    torch.manual_seed(0)
+    generator = Generator(z_dim=8, image_size=8, base_channels=4, output="linear")
+    assert not any(isinstance(m, torch.nn.Tanh) for m in generator.modules())
+    with torch.no_grad():
+        generator.net[-1].bias.fill_(5.0)  # beyond tanh's range
+        assert generator(torch.randn(4, 8)).min() > 1.0
+    with pytest.raises(ValueError, match="output"):
+        Generator(z_dim=8, image_size=8, base_channels=4, output="sigmoid")

@@ -107,3 +107,28 @@ def test_generate_zero_images():
     assert generate_images(generator, 0, z_seed=0).shape == (0, 8, 8, 3)
     with pytest.raises(ValueError, match="batch_size"):
         generate_images(generator, 3, z_seed=0, batch_size=0)
+
+
+def test_standardised_gan_stores_its_statistics_and_the_pool_maps_back(tmp_path):
+    # A class of near-constant grey images: a standardised GAN's pool is drawn back into the
+    # class's range through the statistics stored in the checkpoint.
+    rng = np.random.default_rng(2)
+    images = np.clip(rng.normal(130, 3, (12, 16, 16, 3)), 0, 255).astype(np.uint8)
+    config = WGANConfig(iterations=2, batch_size=4, z_dim=6, image_size=8, base_channels=4,
+                        seed=1, normalize="standard")
+    train_wgan(images, config, tmp_path / "g.pt", progress=False)
+    checkpoint = torch.load(tmp_path / "g.pt", weights_only=True)
+    pixels = images.reshape(-1, 3).astype(np.float64)
+    assert checkpoint["data_stats"]["mean"] == pytest.approx(list(pixels.mean(0)))
+    assert checkpoint["data_stats"]["scale"] == pytest.approx(list(pixels.std(0)))
+    generator = load_generator(tmp_path / "g.pt")
+    assert generator.data_mean.tolist() == pytest.approx(checkpoint["data_stats"]["mean"])
+    with torch.no_grad():
+        raw = generator(make_latents(5, 6, 3))
+    out = generate_images(generator, 5, z_seed=3)
+    expected = (raw * generator.data_scale.view(1, 3, 1, 1)
+                + generator.data_mean.view(1, 3, 1, 1)).round().clamp(0, 255)
+    assert (out == expected.permute(0, 2, 3, 1).numpy().astype(np.uint8)).all()
+    with pytest.raises(ValueError, match="as an array"):
+        train_wgan(lambda n, g: torch.zeros(n, 3, 8, 8), config, tmp_path / "h.pt",
+                   progress=False)

@@ -5,13 +5,21 @@ import pytest
 import torch
 
 from videoaug.methods.sps.gan.quality import (
+    CONTROLS,
     QualityNet,
     class_consistency,
+    control_sets,
     frechet_distance,
     heldout_videos,
+    knn_radii,
     matched_frechet,
+    matched_precision_recall,
     mean_pairwise_distance,
     meets_goal,
+    nearest_neighbours,
+    pairwise_distances,
+    pixel_features,
+    precision_recall,
 )
 
 
@@ -74,15 +82,128 @@ def test_class_consistency_counts_argmax_hits():
         class_consistency(np.zeros((0, 2)), 0)
 
 
-def test_meets_goal_checks_each_part():
-    real = {"consistency": 0.95, "frechet": 2.0, "diversity": 4.0}
-    good = {"consistency": 0.9, "frechet": 3.9, "diversity": 2.1}
-    assert meets_goal(good, real)["passes"]
-    assert not meets_goal({**good, "consistency": 0.84}, real)["consistency_gap"]
-    low = meets_goal({**good, "consistency": 0.79}, {**real, "consistency": 0.8})
-    assert not low["consistency"] and low["consistency_gap"]
-    assert not meets_goal({**good, "frechet": 4.1}, real)["frechet"]
-    assert not meets_goal({**good, "diversity": 1.9}, real)["passes"]
+def _reference(**overrides):
+    real = {"consistency": 0.7, "frechet": 2.0, "diversity": 4.0,
+            "precision_pixel": 0.4, "recall_pixel": 0.5,
+            "precision_embedding": 0.6, "recall_embedding": 0.8}
+    return {**real, **overrides}
+
+
+def test_meets_goal_is_relative_to_the_reference_and_names_what_fails():
+    real = _reference()
+    good = _reference(consistency=0.61, frechet=9.0, diversity=0.1, precision_pixel=0.2,
+                      recall_pixel=0.25, precision_embedding=0.3, recall_embedding=0.4)
+    verdict = meets_goal(good, real)
+    # Exactly half the reference passes; Fréchet and diversity do not decide.
+    assert verdict["passes"] and verdict["fails"] == []
+    assert set(verdict) == {"consistency_gap", "precision_pixel", "recall_pixel",
+                            "precision_embedding", "recall_embedding", "passes", "fails"}
+    assert meets_goal(real, real)["passes"]  # the reference meets its own goal
+    assert meets_goal({**good, "consistency": 0.59}, real)["fails"] == ["consistency_gap"]
+    # No absolute floor on consistency: a reference at 0.6 is matched by 0.55.
+    assert meets_goal({**good, "consistency": 0.55}, {**real, "consistency": 0.6})["passes"]
+    for key in ("precision_pixel", "recall_pixel", "precision_embedding", "recall_embedding"):
+        below = meets_goal({**good, key: good[key] - 0.01}, real)
+        assert not below["passes"] and below["fails"] == [key]
+    # A reference of 0 cannot make 0 pass: some coverage is always required.
+    zero = meets_goal({**good, "recall_pixel": 0.0}, {**real, "recall_pixel": 0.0})
+    assert zero["fails"] == ["recall_pixel"]
+
+
+def _brute_precision_recall(real, fake, k):
+    """Kynkäänniemi et al. 2019 by loops: radius = k-th smallest distance to the other points."""
+    def radius(points, i):
+        others = sorted(np.linalg.norm(points[i] - points[j])
+                        for j in range(len(points)) if j != i)
+        return others[k - 1]
+
+    def inside(x, points):
+        return any(np.linalg.norm(x - points[j]) <= radius(points, j) for j in range(len(points)))
+
+    precision = np.mean([inside(x, real) for x in fake])
+    recall = np.mean([inside(x, fake) for x in real])
+    return precision, recall
+
+
+def test_precision_recall_matches_a_brute_force_computation():
+    rng = np.random.default_rng(5)
+    real = rng.standard_normal((12, 3))
+    fake = rng.standard_normal((9, 3)) * 1.5 + 0.7
+    for k in (1, 2, 3):
+        assert precision_recall(real, fake, k) == pytest.approx(
+            _brute_precision_recall(real, fake, k))
+    radii = knn_radii(real, 3)
+    loop = [sorted(np.linalg.norm(real[i] - real[j]) for j in range(12) if j != i)[2]
+            for i in range(12)]
+    assert radii == pytest.approx(loop)
+    assert pairwise_distances(real, fake) == pytest.approx(
+        np.array([[np.linalg.norm(a - b) for b in fake] for a in real]))
+    with pytest.raises(ValueError, match="more than 3 rows"):
+        knn_radii(real[:3], 3)
+
+
+def test_precision_recall_of_the_textbook_cases():
+    rng = np.random.default_rng(6)
+    real = rng.standard_normal((40, 5))
+    assert precision_recall(real, real.copy(), 3) == (1.0, 1.0)
+    # Far away: nothing inside the other's balls.
+    assert precision_recall(real, real + 100.0, 3) == (0.0, 0.0)
+    # Mode collapse onto one real point: realistic (precision 1) but its balls have radius 0,
+    # so it covers only itself (recall 1/N).
+    collapsed = np.repeat(real[:1], 10, axis=0)
+    assert precision_recall(real, collapsed, 3) == (1.0, pytest.approx(1 / 40))
+    # A tight cluster at the mean: inside many real balls, covering none of the real points.
+    grey = real.mean(0) + 1e-3 * rng.standard_normal((10, 5))
+    precision, recall = precision_recall(real, grey, 3)
+    assert precision == 1.0 and recall == 0.0
+
+
+def test_matched_precision_recall_averages_chunks_of_the_reference_size():
+    rng = np.random.default_rng(7)
+    reference, pool = rng.standard_normal((30, 4)), rng.standard_normal((27, 4))
+    chunks = [pool[0:10], pool[10:20]]  # 7 rows left over are dropped
+    expected = np.mean([precision_recall(reference, c, 3) for c in chunks], axis=0)
+    assert matched_precision_recall(pool, reference, 10, 3) == pytest.approx(tuple(expected))
+    assert matched_precision_recall(pool[:6], reference, 10, 3) == pytest.approx(
+        precision_recall(reference, pool[:6], 3))
+    with pytest.raises(ValueError, match="more than 3 images"):
+        matched_precision_recall(pool[:3], reference, 10, 3)
+
+
+def test_nearest_neighbours_and_pixel_features():
+    rng = np.random.default_rng(8)
+    reference = rng.standard_normal((7, 3))
+    queries = reference[[4, 1]] + 0.01
+    index, distance = nearest_neighbours(queries, reference)
+    assert list(index) == [4, 1] and distance == pytest.approx([0.01 * 3 ** 0.5] * 2)
+    images = np.zeros((2, 48, 60, 3), np.uint8)
+    images[0] = 255
+    images[1, :24] = 255  # top half white: area averaging keeps the share exactly
+    pixels = pixel_features(images, (4, 5))
+    assert pixels.shape == (2, 4 * 5 * 3)
+    assert pixels[0] == pytest.approx(1.0) and pixels[1].mean() == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="uint8"):
+        pixel_features(images.astype(np.float32), (4, 5))
+
+
+def test_control_sets_are_what_they_claim():
+    rng = np.random.default_rng(9)
+    train = rng.integers(0, 256, size=(300, 16, 20, 3), dtype=np.uint8)
+    train[:, :, :10] //= 4  # a darker left half: per-pixel moments differ across the image
+    held = rng.integers(0, 256, size=(5, 16, 20, 3), dtype=np.uint8)
+    sets = control_sets(train, held, np.random.default_rng(0), blur=0.25)
+    assert set(sets) == set(CONTROLS)
+    assert all(images.shape == held.shape and images.dtype == np.uint8
+               for images in sets.values())
+    assert (sets["grey"] == np.round(train.reshape(-1, 3).mean(0))).all()
+    assert (sets["repeat"] == train[0]).all()
+    noise = sets["noise"].astype(float)
+    assert noise[:, :, :10].mean() == pytest.approx(train[:, :, :10].mean(), rel=0.1)
+    assert noise[:, :, 10:].mean() == pytest.approx(train[:, :, 10:].mean(), rel=0.1)
+    # Blur keeps the mean and removes most of the pixel-to-pixel variation.
+    assert sets["blur"].mean() == pytest.approx(held.mean(), rel=0.05)
+    assert np.diff(sets["blur"].astype(float), axis=2).std() < 0.2 * np.diff(
+        held.astype(float), axis=2).std()
 
 
 def test_heldout_videos_is_seeded_per_class_and_leaves_training_videos():

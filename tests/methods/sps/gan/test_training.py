@@ -221,3 +221,38 @@ def test_ema_is_the_moving_average_of_the_generator_and_draws_the_pool(tmp_path)
     assert result.iteration == config.iterations
     with pytest.raises(ValueError, match="ema must lie"):
         _tiny_config(ema=1.0)
+
+
+def test_conditional_gan_draws_the_mode_of_the_asked_class(tmp_path):
+    # Two classes, one mode each: the class code must decide which mode a sample lands on.
+    config = WGANConfig(iterations=100, batch_size=32, z_dim=8, image_size=8, base_channels=16,
+                        lr=4e-3, checkpoint_every=1000, seed=0, num_classes=2)
+    data = _two_mode_data()
+    labels = np.arange(len(data)) % 2  # image i is mode i % 2
+    result = train_wgan(data, config, tmp_path / "gan.pt", progress=False, labels=labels)
+    for label in (0, 1):
+        images = generate_images(result.generator, 128, z_seed=1, label=label)
+        distance, nearest = _distance_to_nearest_mode(images)
+        assert distance < 0.3 and (nearest == label).mean() > 0.9, (label, distance)
+    with pytest.raises(ValueError, match="label"):
+        generate_images(result.generator, 4, z_seed=1)
+    with pytest.raises(ValueError, match="labels"):
+        train_wgan(data, config, tmp_path / "other.pt", progress=False)
+    with pytest.raises(ValueError, match="num_classes"):
+        train_wgan(data, config, tmp_path / "other.pt", progress=False, labels=labels + 1)
+    with pytest.raises(ValueError, match="num_classes"):
+        WGANConfig(num_classes=1)
+
+
+def test_conditional_run_resumes_exactly(tmp_path):
+    config = _tiny_config(num_classes=2, normalize="standard")
+    data = _two_mode_data()
+    labels = np.arange(len(data)) % 2
+    reference = train_wgan(data, config, tmp_path / "straight.pt", progress=False, labels=labels)
+    path = tmp_path / "resumed.pt"
+    train_wgan(data, _tiny_config(num_classes=2, normalize="standard", iterations=4), path,
+               progress=False, labels=labels)
+    resumed = train_wgan(data, config, path, progress=False, labels=labels)
+    assert resumed.resumed_from == 4 and resumed.history == reference.history
+    for name, value in resumed.generator.state_dict().items():
+        assert torch.equal(value, reference.generator.state_dict()[name]), name

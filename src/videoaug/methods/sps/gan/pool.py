@@ -38,8 +38,13 @@ def load_generator(
             f"{checkpoint['config']['iterations']}); finish training first"
         )
     config = WGANConfig.from_dict(checkpoint["config"])
-    generator = Generator(config.z_dim, config.image_size, config.base_channels)
+    generator = Generator(config.z_dim, config.image_size, config.base_channels,
+                          output=config.generator_output, num_classes=config.num_classes)
     generator.load_state_dict(checkpoint.get("generator_ema", checkpoint["generator"]))
+    stats = checkpoint.get("data_stats")  # absent in checkpoints of the [-1, 1] mapping only
+    if stats is not None:
+        generator.data_mean.copy_(torch.tensor(stats["mean"]))
+        generator.data_scale.copy_(torch.tensor(stats["scale"]))
     return generator.to(device).eval()
 
 
@@ -64,13 +69,16 @@ def generate_images(
     z_seed: int,
     batch_size: int = 64,
     out_size: int | None = None,
+    label: int | None = None,
 ) -> np.ndarray:
     """``n`` generated images as ``uint8 (n, out_size, out_size, 3)`` (``out_size=None``: the
-    generator's own size).
+    generator's own size); a class-conditional generator draws them for class ``label``.
 
     The generator runs in eval mode (batch norm uses its running statistics, so an image
-    depends only on its own ``z``). Outputs in ``[-1, 1]`` are resized (bilinear, antialiased)
-    and mapped to ``round((x + 1) * 127.5)`` clamped to ``[0, 255]``.
+    depends only on its own ``z``). Outputs are resized (bilinear, antialiased) and mapped to
+    ``round(x * scale + mean)`` clamped to ``[0, 255]`` (the generator's ``data_mean`` and
+    ``data_scale``; 127.5 and 127.5, i.e. ``[-1, 1]``, unless loaded from a checkpoint trained
+    with ``normalize="standard"``).
     """
     if n < 0 or batch_size < 1:
         raise ValueError(f"need n >= 0 and batch_size >= 1, got n={n}, batch_size={batch_size}")
@@ -78,8 +86,18 @@ def generate_images(
     device = next(generator.parameters()).device
     latents = make_latents(n, generator.z_dim, z_seed)
     size = out_size if out_size is not None else generator.image_size
+    conditional = bool(getattr(generator, "num_classes", 0))
+    if conditional and label is None:
+        raise ValueError("a class-conditional generator needs the label of the pool's class")
+
+    def draw(z: torch.Tensor) -> torch.Tensor:
+        if not conditional:
+            return generator(z)
+        return generator(z, torch.full((len(z),), int(label), dtype=torch.long, device=device))
+
     batches = [
-        gan_to_uint8(generator(latents[start : start + batch_size].to(device)), out_size)
+        gan_to_uint8(draw(latents[start : start + batch_size].to(device)), out_size,
+                     getattr(generator, "data_mean", None), getattr(generator, "data_scale", None))
         for start in range(0, n, batch_size)
     ]
     if not batches:

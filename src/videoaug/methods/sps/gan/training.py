@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -37,7 +38,14 @@ from videoaug.methods.sps.gan.losses import (
     critic_loss_wgan_gp,
     generator_loss,
 )
-from videoaug.methods.sps.gan.models import Critic, Generator, uint8_to_gan, validate_image_size
+from videoaug.methods.sps.gan.models import (
+    NORMALIZATIONS,
+    Critic,
+    Generator,
+    data_stats,
+    uint8_to_gan,
+    validate_image_size,
+)
 from videoaug.seeding import derive_seed
 from videoaug.train import checkpoint as checkpoints
 from videoaug.train.checkpoint import (  # noqa: F401 (re-exported: the GAN's checkpoints)
@@ -90,6 +98,13 @@ class WGANConfig:
     ema: float = 0.0
     # Minibatch standard deviation in the critic (Karras et al. 2018), the group size; 0 = off.
     minibatch_std: int = 0
+    # How store images map to the GAN's space (models.data_stats): "minmax" = [-1, 1] and a tanh
+    # output (the paper's DCGAN); "standard" = the class's per-channel mean and standard
+    # deviation and a linear output.
+    normalize: str = "minmax"
+    # 0 = one GAN per class (the paper); C > 0 = one class-conditional GAN for C classes (a
+    # class code joins z, a projection critic), trained on every class's images at once.
+    num_classes: int = 0
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -104,6 +119,10 @@ class WGANConfig:
             raise ValueError(f"minibatch_std must be >= 0, got {self.minibatch_std}")
         if not 0.0 <= self.ema < 1.0:
             raise ValueError(f"ema must lie in [0, 1), got {self.ema}")
+        if self.num_classes < 0 or self.num_classes == 1:
+            raise ValueError(f"num_classes must be 0 (per class) or >= 2, got {self.num_classes}")
+        if self.normalize not in NORMALIZATIONS:
+            raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {self.normalize!r}")
         if self.lr is None:
             object.__setattr__(self, "lr", DEFAULT_LR[self.loss])
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
@@ -123,6 +142,10 @@ class WGANConfig:
     def augment_policy(self) -> tuple[str, ...]:
         return parse_policy(self.diffaugment)
 
+    @property
+    def generator_output(self) -> str:
+        return "tanh" if self.normalize == "minmax" else "linear"
+
 
 @dataclass
 class WGANState:
@@ -138,11 +161,14 @@ class WGANState:
         default_factory=lambda: {key: [] for key in HISTORY_KEYS}
     )
     generator_ema: Generator | None = None
+    # (mean, scale) per channel of the store -> GAN mapping (models.data_stats).
+    stats: tuple[list[float], list[float]] = ([127.5] * 3, [127.5] * 3)
 
     def to_checkpoint(self, config: WGANConfig, complete: bool) -> dict[str, Any]:
         return {
             "format": CHECKPOINT_FORMAT,
             "config": config.to_dict(),
+            "data_stats": {"mean": list(self.stats[0]), "scale": list(self.stats[1])},
             "iteration": self.iteration,
             "complete": complete,
             "generator": self.generator.state_dict(),
@@ -189,28 +215,40 @@ class WGANResult(NamedTuple):
 
 class CriticStepParams(NamedTuple):
     """Random inputs of one critic update: ``real (B, 3, S, S)``, ``z (B, z_dim)``,
-    ``alpha (B, 1, 1, 1)``."""
+    ``alpha (B, 1, 1, 1)``; ``labels (B,)`` of the real images for a class-conditional GAN (the
+    fakes of the step are drawn for the same labels), else None."""
 
     real: torch.Tensor
     z: torch.Tensor
     alpha: torch.Tensor
+    labels: torch.Tensor | None = None
 
 
-def array_batch_sampler(images_uint8: np.ndarray, image_size: int) -> BatchSampler:
+def array_batch_sampler(images_uint8: np.ndarray, image_size: int,
+                        stats: tuple[list[float], list[float]] | None = None,
+                        labels: np.ndarray | None = None) -> BatchSampler:
     """A :data:`BatchSampler` over store images ``uint8 (N, H, W, 3)``, drawn with replacement.
 
-    Images are converted once to ``float32 (N, 3, S, S)`` in [-1, 1] (resized to ``image_size``).
+    Images are converted once to ``float32 (N, 3, S, S)`` (resized to ``image_size``), in
+    [-1, 1] or by ``stats = (mean, scale)`` per channel (:func:`models.data_stats`). With
+    ``labels (N,)`` the sampler returns ``(images, labels)``.
     """
     images = np.asarray(images_uint8)
     if len(images) == 0:
         raise ValueError("cannot train a WGAN on zero images")
+    mean, scale = stats if stats is not None else (None, None)
     data = torch.cat(
-        [uint8_to_gan(images[start : start + _CONVERT_CHUNK], image_size)
+        [uint8_to_gan(images[start : start + _CONVERT_CHUNK], image_size, mean, scale)
          for start in range(0, len(images), _CONVERT_CHUNK)]
     )
 
-    def sample(batch_size: int, rng: torch.Generator) -> torch.Tensor:
-        return data[torch.randint(len(data), (batch_size,), generator=rng)]
+    targets = None if labels is None else torch.as_tensor(np.asarray(labels), dtype=torch.long)
+    if targets is not None and len(targets) != len(data):
+        raise ValueError(f"{len(targets)} labels for {len(data)} images")
+
+    def sample(batch_size: int, rng: torch.Generator):
+        rows = torch.randint(len(data), (batch_size,), generator=rng)
+        return data[rows] if targets is None else (data[rows], targets[rows])
 
     return sample
 
@@ -218,16 +256,23 @@ def array_batch_sampler(images_uint8: np.ndarray, image_size: int) -> BatchSampl
 def make_critic_step_params(
     sampler: BatchSampler, rng: torch.Generator, batch_size: int, z_dim: int
 ) -> CriticStepParams:
-    """Draw a real batch, latents ``z ~ N(0, I)`` and interpolation weights ``alpha ~ U[0, 1]``."""
-    real = sampler(batch_size, rng)
+    """Draw a real batch (with its labels from a labelled sampler), latents ``z ~ N(0, I)`` and
+    interpolation weights ``alpha ~ U[0, 1]``."""
+    drawn = sampler(batch_size, rng)
+    real, labels = drawn if isinstance(drawn, tuple) else (drawn, None)
     z = torch.randn(batch_size, z_dim, generator=rng)
     alpha = torch.rand(batch_size, 1, 1, 1, generator=rng)
-    return CriticStepParams(real, z, alpha)
+    return CriticStepParams(real, z, alpha, labels)
 
 
-def make_generator_step_params(rng: torch.Generator, batch_size: int, z_dim: int) -> torch.Tensor:
-    """Latents ``z (B, z_dim) ~ N(0, I)`` for one generator update."""
-    return torch.randn(batch_size, z_dim, generator=rng)
+def make_generator_step_params(rng: torch.Generator, batch_size: int, z_dim: int,
+                               num_classes: int = 0):
+    """Latents ``z (B, z_dim) ~ N(0, I)`` for one generator update; for a class-conditional
+    GAN (``num_classes > 0``) ``(z, labels)`` with uniform labels."""
+    z = torch.randn(batch_size, z_dim, generator=rng)
+    if not num_classes:
+        return z
+    return z, torch.randint(num_classes, (batch_size,), generator=rng)
 
 
 def build_state(config: WGANConfig, device: str | torch.device) -> WGANState:
@@ -235,9 +280,10 @@ def build_state(config: WGANConfig, device: str | torch.device) -> WGANState:
     optimizers and the sampling generator."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed(config.seed, "wgan", "init"))
-        generator = Generator(config.z_dim, config.image_size, config.base_channels)
+        generator = Generator(config.z_dim, config.image_size, config.base_channels,
+                              output=config.generator_output, num_classes=config.num_classes)
         critic = Critic(config.image_size, config.base_channels, norm=config.critic_norm,
-                        minibatch_std=config.minibatch_std)
+                        minibatch_std=config.minibatch_std, num_classes=config.num_classes)
     generator.to(device)
     critic.to(device)
     if config.loss == "wgan-gp":
@@ -257,19 +303,19 @@ def critic_step(
 ) -> CriticLoss:
     """One critic update on ``params``; returns the detached loss terms."""
     real = params.real.to(device)
+    labels = None if params.labels is None else params.labels.to(device)
     with torch.no_grad():
-        fake = state.generator(params.z.to(device))
+        fake = state.generator(params.z.to(device), labels)
     if config.diffaugment:
         # The same family of transforms on both sides (DiffAugment); the penalty then acts on
         # interpolates of the augmented images, which are what the critic is trained on.
         real = diff_augment(real, config.augment_policy, state.rng)
         fake = diff_augment(fake, config.augment_policy, state.rng)
+    critic = state.critic if labels is None else functools.partial(state.critic, labels=labels)
     if config.loss == "wgan-gp":
-        loss = critic_loss_wgan_gp(
-            state.critic, real, fake, params.alpha.to(device), config.gp_lambda
-        )
+        loss = critic_loss_wgan_gp(critic, real, fake, params.alpha.to(device), config.gp_lambda)
     else:
-        loss = critic_loss_wgan(state.critic, real, fake)
+        loss = critic_loss_wgan(critic, real, fake)
     state.critic_optimizer.zero_grad(set_to_none=True)
     loss.total.backward()
     state.critic_optimizer.step()
@@ -280,15 +326,16 @@ def critic_step(
 
 def generator_step(
     state: WGANState, z: torch.Tensor, device: str | torch.device,
-    augment: tuple[str, ...] = (),
+    augment: tuple[str, ...] = (), labels: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """One generator update minimising ``-E[D(T(G(z)))]`` (``T`` = DiffAugment ``augment``, the
-    identity when empty); returns the detached loss."""
+    identity when empty; ``labels`` for a class-conditional GAN); returns the detached loss."""
     state.critic.requires_grad_(False)
-    fake = state.generator(z.to(device))
+    labels = None if labels is None else labels.to(device)
+    fake = state.generator(z.to(device), labels)
     if augment:
         fake = diff_augment(fake, augment, state.rng)
-    loss = generator_loss(state.critic(fake))
+    loss = generator_loss(state.critic(fake, labels))
     state.generator_optimizer.zero_grad(set_to_none=True)
     loss.backward()
     state.generator_optimizer.step()
@@ -313,6 +360,7 @@ def train_wgan(
     device: str | torch.device = "cpu",
     progress: bool = True,
     log: Callable[[str], None] | None = None,
+    labels: np.ndarray | None = None,
 ) -> WGANResult:
     """Train (or resume) one WGAN and leave a complete checkpoint at ``checkpoint_path``.
 
@@ -321,9 +369,19 @@ def train_wgan(
     continues from its iteration (a complete one returns at once; a larger ``config.iterations``
     extends it). A checkpoint is written every ``config.checkpoint_every`` iterations and at the
     end, with ``complete=True``. ``log`` receives one line per start, checkpoint and end.
+    A class-conditional config (``num_classes > 0``) needs ``labels (N,)`` of the images.
     """
     emit = log if log is not None else (lambda message: None)
     state = build_state(config, device)
+    if callable(images) and config.normalize != "minmax":
+        raise ValueError(f"normalize={config.normalize!r} needs the images as an array (their "
+                         "statistics are stored in the checkpoint), not a BatchSampler")
+    if config.num_classes and not callable(images) and labels is None:
+        raise ValueError("a class-conditional GAN (num_classes > 0) needs the images' labels")
+    if labels is not None and (np.min(labels) < 0 or np.max(labels) >= max(config.num_classes, 1)):
+        raise ValueError(f"labels must lie in [0, num_classes={config.num_classes})")
+    if not callable(images):
+        state.stats = data_stats(images, config.normalize)
     resumed_from = None
     if Path(checkpoint_path).exists():
         checkpoint = load_checkpoint(checkpoint_path)
@@ -338,7 +396,8 @@ def train_wgan(
                               resumed_from)
     else:
         emit(f"training {checkpoint_path} from scratch for {config.iterations} iterations")
-    sampler = images if callable(images) else array_batch_sampler(images, config.image_size)
+    sampler = images if callable(images) else array_batch_sampler(
+        images, config.image_size, state.stats, labels if config.num_classes else None)
     state.generator.train()
     state.critic.train()
 
@@ -355,8 +414,10 @@ def train_wgan(
                 )
                 for _ in range(config.n_critic)
             ]
-            z = make_generator_step_params(state.rng, config.batch_size, config.z_dim)
-            g_loss = generator_step(state, z, device, config.augment_policy)
+            drawn = make_generator_step_params(state.rng, config.batch_size, config.z_dim,
+                                               config.num_classes)
+            z, fake_labels = drawn if isinstance(drawn, tuple) else (drawn, None)
+            g_loss = generator_step(state, z, device, config.augment_policy, fake_labels)
             if state.generator_ema is not None:
                 update_ema(state.generator_ema, state.generator, config.ema)
             state.iteration += 1
