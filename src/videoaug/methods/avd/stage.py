@@ -45,29 +45,37 @@ def set_threads(threads: int) -> None:
 # ------------------------------------------------------------------------------ optical flow
 @dataclass(frozen=True)
 class FlowParams:
-    """What shapes a flow store (the rule's params; ``stages.params.flow_params``)."""
+    """What shapes a flow store (the rule's params; ``methods.avd.params.flow_params``).
+
+    ``bound``: pixels, or ``"auto"`` — then :func:`optical_flow_shard` takes it from the
+    ``flow/bound.json`` that :func:`flow_bound_stage` measured on the training videos."""
 
     method: str = "dis"
     options: dict = field(default_factory=dict)
-    bound: float = 20.0
+    bound: float | str = 20.0
     compression: str = "lz4"
     threads: int = 1
 
 
-def optical_flow_shard(frames_path: str | Path, params: FlowParams, out: str | Path) -> dict:
+def optical_flow_shard(frames_path: str | Path, params: FlowParams, out: str | Path,
+                       bound_file: str | Path | None = None) -> dict:
     """Flow of each video of a frames shard: ``uint8 (T-1, H, W, 2)`` per video, bounded by
-    ``params.bound`` pixels (:func:`videoaug.methods.avd.flow.encode_flow`).
+    ``params.bound`` pixels, or by the measured bound of ``bound_file`` when it is ``"auto"``
+    (:func:`videoaug.methods.avd.flow.encode_flow`); the store's params record the bound used
+    and where it came from (``bound_source``).
 
     A one-frame video has no frame pair; it gets one all-zero flow field (no observable motion),
     so every video keeps at least one flow frame.
     """
     from videoaug.methods.avd.flow import FlowComputer, encode_flow, video_flow
+    from videoaug.methods.avd.flow_bound import resolve_bound
 
     set_threads(params.threads)
+    bound, source = resolve_bound(params.bound, bound_file)
     frames = FrameStore(frames_path)
     computer = FlowComputer(params.method, params.options)
     store_params = {"stage": "optical_flow", "frames": frames.params, **asdict(params),
-                    "options": computer.options}
+                    "options": computer.options, "bound": bound, "bound_source": source}
     pairs = 0
     with atomic_store(out, FLOW_SCHEMA, store_params) as handle:
         writer = FrameStoreWriter(handle, params.compression, channels=2)
@@ -77,13 +85,14 @@ def optical_flow_shard(frames_path: str | Path, params: FlowParams, out: str | P
             if len(flow) == 0:
                 flow = np.zeros((1, *clip.shape[1:3], 2), dtype=np.float32)
             pairs += len(flow)
-            writer.add(frames.video_ids[i], encode_flow(flow, params.bound),
+            writer.add(frames.video_ids[i], encode_flow(flow, bound),
                        label=int(frames.labels[i]), fps=frames.fps(i),
                        source=frames.video_ids[i])
         writer.close()
     frames.close()
-    log.info("%s: %s flow of %d videos, %d frame pairs", out, params.method, len(frames), pairs)
-    return {"videos": len(frames), "pairs": pairs}
+    log.info("%s: %s flow of %d videos, %d frame pairs, bound %.3f px", out, params.method,
+             len(frames), pairs, bound)
+    return {"videos": len(frames), "pairs": pairs, "bound": bound}
 
 
 # ------------------------------------------------------------------------------ AVD training
@@ -104,10 +113,13 @@ class AvdParams:
     threads: int = 1
     device: str = "auto"
     seed: int = 0
+    fit: str = "cover"
 
     def __post_init__(self) -> None:
         if self.input not in (*INPUTS, "di"):
             raise ValueError(f"avd input must be rgb, flow (or di for distill), got {self.input!r}")
+        if self.fit not in FITS:
+            raise ValueError(f"avd.fit {self.fit!r}: choose one of {FITS}")
 
     def avd_config(self):
         from videoaug.methods.avd.training import AVDConfig
@@ -115,24 +127,30 @@ class AvdParams:
         return AVDConfig.from_dict(self.model)
 
 
-def _resize(size: tuple[int, int]):
+FITS = ("cover", "pad")  # avd.fit: how windows reach image_size, aspect kept (never squeezed)
+
+
+def _resize(size: tuple[int, int], fit: str = "cover"):
+    """Windows to ``size`` with the aspect kept: ``cover`` (scale to cover, centred crop) or
+    ``pad`` (scale to fit, black bars), :class:`videoaug.train.transforms.FrameTransform`."""
     from videoaug.train.transforms import FrameTransform
 
-    return FrameTransform(size=tuple(size), crop="resize")
+    return FrameTransform(size=tuple(size), crop=fit)
 
 
 def window_sampler(stores: Sequence[str | Path], manifest: dict, clip_len: int, frame_stride: int,
-                   image_size: tuple[int, int], seed: int):
+                   image_size: tuple[int, int], seed: int, fit: str = "cover"):
     """A :data:`videoaug.methods.avd.training.ClipSampler` over the training videos' clips.
 
     Clips: ``clip_len`` frames (every ``frame_stride``) from a random start of a random training
-    video, resized to ``image_size``; real frames: one random frame of each clip of a second,
-    independent draw. Everything random comes from the sampler's generator argument."""
+    video, brought to ``image_size`` by ``fit`` (aspect kept); real frames: one random frame of
+    each clip of a second, independent draw. Everything random comes from the sampler's
+    generator argument."""
     import torch
 
     from videoaug.train.datasets import ClipSamples
 
-    clips = ClipSamples(stores, clip_len, frame_stride, _resize(image_size), train=True,
+    clips = ClipSamples(stores, clip_len, frame_stride, _resize(image_size, fit), train=True,
                         split="train", manifest=manifest, seed=seed)
     if len(clips) == 0:
         raise ValueError(f"no training videos in {[str(s) for s in stores]}")
@@ -169,7 +187,8 @@ def train_avd_model(manifest_path: str | Path, stores: Sequence[str | Path], par
     config = params.avd_config()
     sampler = window_sampler(stores, manifest, config.clip_len, params.frame_stride,
                              config.image_size,
-                             derive_seed(config.seed, manifest["dataset"], "avd", params.input))
+                             derive_seed(config.seed, manifest["dataset"], "avd", params.input),
+                             params.fit)
     out = Path(out)
     partial = out.with_name(out.stem + ".partial.pt")
     started = time.time()
@@ -256,13 +275,13 @@ def distill_shard(manifest_path: str | Path, store_path: str | Path, model_path:
         from videoaug.methods.avd.training import load_encoder
 
         encoder, config = load_encoder(model_path)
-    resize = _resize(config.image_size)
+    resize = _resize(config.image_size, params.fit)
     videos = open_video_store(store_path)
     columns = {"video_index": np.dtype(np.int64), "window_start": np.dtype(np.int64),
                "video_ids": np.dtype(object), "splits": np.dtype(object)}
     store_params = {"stage": "distill", "source": videos.params, **asdict(params),
                     "model": config.to_dict()}
-    rng = np.random.default_rng(0)  # resize="resize" draws nothing; the argument is required
+    rng = np.random.default_rng(0)  # cover/pad draw nothing; the argument is required
     total = 0
     with atomic_store(out, AVD_IMAGES_SCHEMA, store_params) as handle:
         writer = ImageStoreWriter(handle, config.image_size, params.compression, columns)
