@@ -113,3 +113,48 @@ def test_auto_bound_uses_the_eight_bits_where_20px_is_flat(tmp_path):
     clip = FrameStore(shard).read(0)
     flow = FlowComputer("dis", {"preset": "medium"})(*to_grey(clip)[:2])
     np.testing.assert_array_equal(q[0], encode_flow(flow, measured))
+
+
+def test_avd_of_images_differ_between_clips_and_classes_with_the_measured_bound(tmp_path):
+    """AVD(OF) on two classes of slow motion (0.6 and 1.2 px/frame): at ±20 px every flow image
+    is nearly flat grey and so is every distilled image; with the measured bound the distilled
+    images differ between clips and between the classes (image_spread, also in Fig. 1)."""
+    from tests.methods.avd.test_stage import MODEL, avd_params
+    from videoaug.io.store import ImageStore
+    from videoaug.methods.avd.stage import (
+        AVD_IMAGES_SCHEMA,
+        distill_shard,
+        image_spread,
+        train_avd_model,
+    )
+
+    shard = tmp_path / "frames" / "0.h5"
+    manifest = _slow_store(shard, videos=8, frames=10)
+    for k, video in enumerate(manifest["videos"]):
+        video["split"] = "train" if k < 6 else "test"
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    bound_file = tmp_path / "bound.json"
+    flow_bound_stage(tmp_path / "manifest.json", [shard], FlowBoundParams(options={}), bound_file)
+    # widths 8 (the test_stage MODEL's 2 channels die at init: every image is the bias)
+    params = avd_params("flow", model={**MODEL, "clip_len": 4, "image_size": [32, 40],
+                                       "widths": [8, 8, 8, 8], "iterations": 10},
+                        window_stride=4)
+    spreads = {}
+    for name, bound in (("fixed", 20.0), ("auto", "auto")):
+        flow = tmp_path / name / "flow.h5"
+        optical_flow_shard(shard, FlowParams(bound=bound), flow, bound_file)
+        model = tmp_path / name / "model.pt"
+        train_avd_model(tmp_path / "manifest.json", [flow], params, model)
+        images = tmp_path / name / "images.h5"
+        distill_shard(tmp_path / "manifest.json", flow, model, params, images)
+        store = ImageStore(images, AVD_IMAGES_SCHEMA)
+        spreads[name] = image_spread(store.images(np.arange(len(store))), store.labels)
+    fixed, auto = spreads["fixed"], spreads["auto"]
+    assert auto["between_classes"] > 3 * fixed["between_classes"], spreads
+    assert auto["between_clips"] > 3 * fixed["between_clips"], spreads
+    assert auto["between_classes"] > 2.0, spreads
+    # image_spread's formulas on a hand case: two flat classes 10 grey levels apart
+    flat = np.concatenate([np.full((2, 4, 4, 3), 100, np.uint8), np.full((2, 4, 4, 3), 110,
+                                                                       np.uint8)])
+    hand = image_spread(flat, np.array([0, 0, 1, 1]))
+    assert hand == {"within": 0.0, "between_clips": 5.0, "between_classes": 10.0, "images": 4}
