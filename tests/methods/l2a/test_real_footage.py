@@ -37,7 +37,12 @@ from videoaug.methods.l2a.people import (  # noqa: E402
     mediapipe_solutions,
     quiet_native_stderr,
 )
-from videoaug.methods.l2a.segment import build_segmenter, mask_iou, summarize  # noqa: E402
+from videoaug.methods.l2a.segment import (  # noqa: E402
+    MotionSegmenter,
+    build_segmenter,
+    mask_iou,
+    summarize,
+)
 
 FRAMES = 12
 SKY = (0.55, 0.0, 1.0, 0.45)  # the china photograph's sky and lake: little texture
@@ -79,14 +84,14 @@ def test_small_person_is_found_from_the_source_video(person, tmp_path):
     truth = downscale_mask(clip.truth, frames.shape[1:3])
     video = {"id": "walker", "path": str(path),
              "decode": {"short_side": 112, "fps": None, "max_frames": None}}
-    seg = PoseCropSegmenter()
+    seg = PoseCropSegmenter(motion=MotionSegmenter())
     crop = summarize(seg.segment(frames, video), *frames.shape[1:3]).union
     assert seg.used_source
     selfie = _masks("mediapipe", frames).union
     assert mask_iou(crop, truth) > 0.5, mask_iou(crop, truth)
     assert mask_iou(selfie, truth) < 0.2
     # without the source (crops of the 112-px frames) she is out of reach again
-    small = PoseCropSegmenter(source_short_side=None)
+    small = PoseCropSegmenter(source_short_side=None, motion=MotionSegmenter())
     assert mask_iou(summarize(small.segment(frames, video), *frames.shape[1:3]).union,
                     truth) < mask_iou(crop, truth) - 0.3
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from videoaug.methods.l2a.segment import PERSON, FrameInstances
+from videoaug.methods.l2a.instances import PERSON, FrameInstances
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class StaticRule:
     """When an unverified instance is static scenery (see the module doc)."""
 
     persistence: float = 0.8
-    share: float = 0.5
+    share: float = 0.7
     support: float = 0.2
     min_frames: int = 4
 

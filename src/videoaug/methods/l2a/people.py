@@ -17,7 +17,7 @@ Backends (``l2a.segmenter`` names; :class:`videoaug.methods.l2a.segment.Segmente
   person between frames; a fresh graph per clip), its segmentation where it finds a person.
   *Verified* (a detection and landmarks behind each mask). One person per frame.
 * ``pose_crop`` (:class:`PoseCropSegmenter`): detector-led. Proposals per frame — the whole
-  frame, the moving components (:class:`~videoaug.methods.l2a.segment.MotionSegmenter`) and the
+  frame, the moving components (the ``motion`` backend's) and the
   people kept in the previous frame — each cropped as a square around the proposal, scaled to
   the model's ``side`` (256 px) and given to Pose; a crop counts as a person when Pose finds
   landmarks **and** the selfie model agrees with Pose's mask in the crop (IoU ≥ ``agree``; each
@@ -30,8 +30,8 @@ MediaPipe's native code writes to the process's stderr: protobuf 6's ``MessageFa
 the ``GetPrototype`` its bindings call (an ``AttributeError`` line at import that reads like a
 crash but is not one: the bindings fall back), and TFLite/absl print start-up lines from the
 graph threads. :func:`mediapipe_solutions` adds ``GetPrototype`` (protobuf's own
-``GetMessageClass``) before the import, and :func:`quiet_native_stderr` moves known start-up
-lines to the debug log while passing anything else through.
+``GetMessageClass``) before the import, and :func:`quiet_native_stderr` leaves the known
+start-up lines out of stderr (and so out of the job logs) while passing anything else through.
 """
 
 from __future__ import annotations
@@ -46,15 +46,16 @@ from collections.abc import Iterator, Mapping
 import cv2
 import numpy as np
 
-from videoaug.methods.l2a.segment import (
-    MEDIAPIPE_INSTALL,
-    PERSON,
-    FrameInstances,
-    MotionSegmenter,
-    components,
-)
+from videoaug.methods.l2a.instances import PERSON, FrameInstances, components
 
 log = logging.getLogger("videoaug")
+
+MEDIAPIPE_INSTALL = (
+    "the mediapipe backend needs mediapipe 0.10.21, whose declared pins (numpy<2, protobuf<5) "
+    "do not fit this project: run `make setup` (scripts/install_mediapipe.sh), i.e. "
+    "pip install --no-deps mediapipe==0.10.21 && pip install absl-py attrs flatbuffers "
+    "protobuf==6.33.6"
+)
 
 # start-up lines of MediaPipe's native code (TFLite, absl, the protobuf fallback): not errors
 NATIVE_NOISE = (
@@ -69,8 +70,9 @@ NATIVE_NOISE = (
 
 @contextlib.contextmanager
 def quiet_native_stderr() -> Iterator[None]:
-    """Capture file descriptor 2 (what C++ writes) for the block; known start-up lines of
-    MediaPipe (:data:`NATIVE_NOISE`) go to the debug log, any other line back to stderr."""
+    """Capture file descriptor 2 (what C++ writes) for the block; the known start-up lines of
+    MediaPipe (:data:`NATIVE_NOISE`) are dropped (counted in a debug line), any other line goes
+    back to stderr."""
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile(mode="w+b") as capture:
@@ -83,13 +85,16 @@ def quiet_native_stderr() -> Iterator[None]:
             os.close(saved)
             capture.seek(0)
             text = capture.read().decode("utf-8", "replace")
+    dropped = 0
     for line in text.splitlines():
         if not line.strip():
             continue
         if any(noise in line for noise in NATIVE_NOISE):
-            log.debug("mediapipe: %s", line)
+            dropped += 1
         else:
             sys.stderr.write(line + "\n")
+    if dropped:
+        log.debug("mediapipe: %d start-up line(s) of its native code left out", dropped)
 
 
 def mediapipe_solutions():
@@ -261,7 +266,7 @@ class PoseCropSegmenter:
     def __init__(self, side: int = 256, margin: float = 0.5, threshold: float = 0.5,
                  agree: float = 0.5, min_box: int = 6, max_proposals: int = 4,
                  min_area: int = 20, min_detection_confidence: float = 0.5,
-                 source_short_side: int | None = 480, motion: Mapping | None = None):
+                 source_short_side: int | None = 480, motion=None):
         solutions = mediapipe_solutions()
         with quiet_native_stderr():
             self._pose = solutions.pose.Pose(
@@ -275,7 +280,7 @@ class PoseCropSegmenter:
         self.agree, self.min_box, self.min_area = float(agree), int(min_box), int(min_area)
         self.max_proposals = int(max_proposals)
         self.source_short_side = None if source_short_side is None else int(source_short_side)
-        self._motion = MotionSegmenter(**dict(motion or {}))
+        self._motion = motion
         self.used_source: bool = False
 
     def person_in(self, image: np.ndarray, box: np.ndarray, size: tuple[int, int],
@@ -332,8 +337,8 @@ class PoseCropSegmenter:
 
     def segment(self, frames: np.ndarray, video: Mapping) -> list[FrameInstances]:
         height, width = frames.shape[1:3]
-        moving = self._motion.foreground(frames) if len(frames) > 1 else np.zeros(
-            frames.shape[:3], bool)
+        moving = (self._motion.foreground(frames) if self._motion is not None and len(frames) > 1
+                  else np.zeros(frames.shape[:3], bool))
         source = self.source(frames, video)
         self.used_source = source is not None
         out: list[FrameInstances] = []
