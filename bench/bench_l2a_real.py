@@ -71,10 +71,12 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "l2a_real.json"
 SCALES = (0.5, 0.3, 0.15, 0.1)
 FRAMES = 16
-DEFAULT = "pose_crop+mediapipe+motion"
-REAL_BACKENDS = ("mediapipe", "pose", "motion", "pose_crop", DEFAULT)
+DEFAULT = "pose_crop+motion"
+REAL_BACKENDS = ("mediapipe", "pose", "motion", "pose_crop", "mediapipe+motion",
+                 "pose_crop+mediapipe+motion", DEFAULT)
 SYNTH_BACKENDS = [("motion", {}), ("mediapipe+motion_nodrop", {"static": {"drop": False}}),
-                  ("mediapipe+motion", {}), ("pose_crop", {}), (DEFAULT, {})]
+                  ("mediapipe+motion", {}), ("pose_crop", {}),
+                  ("pose_crop+mediapipe+motion", {}), (DEFAULT, {})]
 SKY = (0.55, 0.0, 1.0, 0.45)
 
 

@@ -179,3 +179,23 @@ def test_other_native_lines_still_reach_stderr(capfd):
         os.write(2, b"something real went wrong\n")
     err = capfd.readouterr().err
     assert "something real went wrong" in err and "inference_feedback_manager" not in err
+
+
+def test_whole_frame_pose_segments_a_large_walker(person):
+    clip = walker_clip(person[0], scale=0.5, frames=FRAMES, encode=True)
+    masks = _masks("pose", clip.frames)
+    assert mask_iou(masks.union, clip.truth) > 0.7
+    assert np.array_equal(masks.people, masks.union)  # everything it returns is a person
+
+
+def test_proposals_merge_overlapping_boxes():
+    from videoaug.methods.l2a.people import _merge_boxes, crop_transform
+
+    merged = _merge_boxes([np.array([0, 0, 10, 10], np.float32),
+                           np.array([2, 2, 8, 12], np.float32),
+                           np.array([30, 30, 40, 40], np.float32)])
+    assert sorted(b.tolist() for b in merged) == [[0, 0, 10, 12], [30, 30, 40, 40]]
+    # the crop maps the box's centre to the crop's centre, its longer side (+ margin) to `side`
+    warp = crop_transform(np.array([10, 20, 30, 60]), 256, 0.5)
+    centre = warp @ np.array([20, 40, 1.0])
+    assert np.allclose(centre, [128, 128]) and np.isclose(warp[0, 0], 256 / 60)

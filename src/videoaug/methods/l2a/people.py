@@ -256,8 +256,9 @@ class PoseCropSegmenter:
 
     ``margin``: context around a proposal (share of its longer side); ``agree``: least IoU of
     Pose's and the selfie model's masks inside the crop; ``min_box``: proposals shorter than this
-    (store pixels) are not tried; ``max_proposals``: per frame, largest first; ``motion``:
-    :class:`MotionSegmenter` options of the moving-component proposals.
+    (store pixels) are not tried; ``max_proposals``: per frame, largest first; ``motion``: an
+    object whose ``foreground(frames) -> bool (T, H, W)`` gives the moving pixels (the ``motion``
+    backend, which ``build_segmenter`` passes), or None for no moving-component proposals.
     """
 
     name = "pose_crop"

@@ -72,6 +72,9 @@ def segment_shard(frames_path: str | Path, manifest_path: str | Path, params: di
             # the decode params let a backend read the source at another resolution (pose_crop)
             video = {**videos.get(video_id, {"id": video_id}), "decode": frames_store.params}
             seg = summarize(segmenter.segment(frames, video), *frames.shape[1:3])
+            if getattr(segmenter, "dropped", 0):
+                log.info("%s: %d static instance(s) no person model covers left out (l2a.static)",
+                         video_id, segmenter.dropped)
             iou = float("nan")
             truth_path = ground_truth_path(video)
             if truth_path is not None:
