@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 # the contrib build of OpenCV (TV-L1 flow), pinned in pyproject.toml
 OPENCV_VERSION := $(shell sed -n 's/.*"opencv-contrib-python-headless==\([0-9.]*\)".*/\1/p' pyproject.toml)
 
-.PHONY: run report test test-all bench docs lint setup system-deps clean-cache gpu-check
+.PHONY: run report test test-all bench bench-real docs lint setup system-deps clean-cache gpu-check
 
 setup: $(STAMP)
 
@@ -53,6 +53,11 @@ test-all: setup
 
 bench: setup
 	$(PY) bench/run_all.py
+
+# Learn2Augment masks/backgrounds and AVD flow on real footage and synth4's ground truth:
+# bench/results/l2a_real.json (rendered by `make docs`; docs/l2a.md, docs/avd.md).
+bench-real: setup
+	$(PY) bench/bench_l2a_real.py
 
 # docs/results.md from what the pipeline wrote: results/tables/*.md, results/*.json,
 # benchmarks/**/*.tsv, bench/results.json, with the machine's CPU, cores and load (docs/benchmarks.md).

@@ -36,8 +36,8 @@ from videoaug.data.synthetic import SynthParams, generate_synth4, synth4_records
 from videoaug.io.video import decode_video
 from videoaug.methods.l2a.compose import composite
 from videoaug.methods.l2a.inpaint import inpaint_video, psnr
+from videoaug.methods.l2a.people import SelfieSegmenter as MediapipeSegmenter
 from videoaug.methods.l2a.segment import (
-    MediapipeSegmenter,
     TorchvisionSegmenter,
     build_maskrcnn,
     build_segmenter,

@@ -138,3 +138,25 @@ def test_a_shard_manifest_decodes_the_same_shard(tmp_path, folder_dataset):
         assert a.read_bytes() == b.read_bytes()
     with pytest.raises(ValueError, match="shard 1 of 2 given for shard 0 of 2"):
         decode_shard(tmp_path / "m1.json", 0, 2, DecodeParams(short_side=24), tmp_path / "x.h5")
+
+
+def test_kept_frames_at_another_size_match_the_store_index_for_index(tmp_path, tiny_video):
+    """What pose_crop reads from the source: the frames the decode stage kept (fps resampling,
+    evenly spaced max_frames), at another short side, one for one."""
+    import cv2
+
+    from videoaug.stages.decode import stream_kept_frames
+
+    for max_frames in (None, 5):
+        params = DecodeParams(short_side=24, max_frames=max_frames)
+        kept = np.concatenate(list(stream_kept_frames(tiny_video, 48, None, max_frames)))
+        decoded = read_frames(tiny_video, short_side=24)
+        picks = evenly_spaced(len(decoded), max_frames)
+        store_frames = decoded if picks is None else decoded[picks]
+        assert len(kept) == len(store_frames) and min(kept.shape[1:3]) == 48
+        assert params.max_frames == max_frames
+        size = store_frames.shape[2:0:-1]
+        for k, big in enumerate(kept):  # each is closest to the store's frame of its index
+            down = cv2.resize(big, size, interpolation=cv2.INTER_AREA).astype(int)
+            errors = [np.abs(down - small.astype(int)).mean() for small in store_frames]
+            assert int(np.argmin(errors)) == k, errors

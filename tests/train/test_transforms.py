@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -154,3 +155,37 @@ def test_input_spec_normalises_along_the_channel_dim():
     assert to_unit_float(pixels).tolist() == pytest.approx([0, 0.2, 1])
     with pytest.raises(ValueError, match="channels"):
         InputSpec("clip").normalize(torch.zeros(2, 4, 3, 5, 5))
+
+
+def _disk(height: int, width: int, radius: int) -> np.ndarray:
+    image = np.zeros((height, width, 3), np.uint8)
+    cv2.circle(image, (width // 2, height // 2), radius, (255, 255, 255), -1)
+    return image
+
+
+def _aspect_of_disk(image: np.ndarray) -> float:
+    ys, xs = np.nonzero(image[..., 0] > 127)
+    return (xs.max() - xs.min() + 1) / (ys.max() - ys.min() + 1)
+
+
+@pytest.mark.parametrize("frame, size", [((120, 60), (48, 64)), ((60, 160), (48, 48)),
+                                         ((48, 64), (64, 48))])
+def test_cover_and_pad_keep_the_aspect_resize_squeezes(frame, size):
+    image = _disk(*frame, radius=min(frame) // 3)
+    rng = np.random.default_rng(0)
+    cover = FrameTransform(size, crop="cover")(image, rng)
+    pad = FrameTransform(size, crop="pad")(image, rng)
+    squeezed = FrameTransform(size, crop="resize")(image, rng)
+    assert cover.shape == pad.shape == squeezed.shape == (*size, 3)
+    assert _aspect_of_disk(cover) == pytest.approx(1.0, abs=0.12)
+    assert _aspect_of_disk(pad) == pytest.approx(1.0, abs=0.12)
+    expected = (size[1] / frame[1]) / (size[0] / frame[0])  # what resize does to a circle
+    assert _aspect_of_disk(squeezed) == pytest.approx(expected, rel=0.15)
+    # cover fills the whole output from the frame; pad leaves black bars on two sides only
+    scale = min(size[0] / frame[0], size[1] / frame[1])
+    inner = (round(frame[0] * scale), round(frame[1] * scale))
+    bars = (size[0] - inner[0]) * size[1] + (size[1] - inner[1]) * size[0]
+    coloured = FrameTransform(size, crop="pad")(np.full((*frame, 3), 200, np.uint8), rng)
+    assert (coloured[..., 0] == 0).sum() == pytest.approx(bars, abs=size[0] + size[1])
+    assert (FrameTransform(size, crop="cover")(np.full((*frame, 3), 200, np.uint8), rng)
+            == 200).all()

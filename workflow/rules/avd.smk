@@ -16,13 +16,40 @@ AVD_FUSION_RE = AVD_BASE_RE + r"(\+" + AVD_BASE_RE + r")+"
 ruleorder: train_avd_classifier > train_spatial
 
 
+# flow.bound: auto — the quantisation bound measured on a fixed sample of training frame pairs (docs/avd.md).
+rule flow_bound:
+    input:
+        manifest=f"{CACHE}/{{ds}}/manifest.json",
+        frames=lambda w: frames_shards(w.ds),
+    output:
+        f"{CACHE}/{{ds}}/flow/bound.json",
+    params:
+        p=lambda w: as_json(params_avd.flow_bound_params(config, w.ds)),
+    log:
+        "logs/{ds}/flow_bound.log",
+    benchmark:
+        "benchmarks/{ds}/flow_bound.tsv"
+    conda:
+        ENV_CORE
+    threads: res("optical_flow", "threads")
+    resources:
+        mem_mb=res("optical_flow", "mem_mb"),
+        runtime=res("optical_flow", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli --log {log:q} flow-bound --params {params.p:q} --manifest {input.manifest:q}"
+        " --frames {input.frames:q} --out {output:q}"
+
+
 rule optical_flow:
     input:
-        f"{CACHE}/{{ds}}/frames/{{shard}}.h5",
+        frames=f"{CACHE}/{{ds}}/frames/{{shard}}.h5",
+        bound=lambda w: [f"{CACHE}/{w.ds}/flow/bound.json"] if params_avd.flow_bound_is_measured(config) else [],
     output:
         f"{CACHE}/{{ds}}/flow/{{shard}}.h5",
     params:
         p=lambda w: as_json(params_avd.flow_params(config, w.ds)),
+        bound=lambda w, input: f"--bound-file {quoted(input.bound)}" if input.bound else "",
     log:
         "logs/{ds}/optical_flow/{shard}.log",
     benchmark:
@@ -35,8 +62,8 @@ rule optical_flow:
         runtime=res("optical_flow", "runtime"),
         gpu=res("optical_flow", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} optical-flow --params {params.p:q} --frames {input:q}"
-        " --out {output:q}"
+        "python -m videoaug.cli --log {log:q} optical-flow --params {params.p:q} --frames {input.frames:q}"
+        " {params.bound} --out {output:q}"
 
 
 rule train_avd:

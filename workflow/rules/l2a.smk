@@ -43,6 +43,8 @@ rule masks_index:
         lambda w: l2a_masks_shards(w.ds),
     output:
         f"{CACHE}/{{ds}}/masks/index.json",
+    params:
+        limits=as_json(config["l2a"]["sanity"]),
     log:
         "logs/{ds}/masks_index.log",
     conda:
@@ -53,7 +55,7 @@ rule masks_index:
         runtime=res("default", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} gather-masks --out {output:q} {input:q}"
+        "python -m videoaug.cli --log {log:q} gather-masks --limits {params.limits:q} --out {output:q} {input:q}"
 
 
 rule inpaint:
@@ -69,7 +71,7 @@ rule inpaint:
     benchmark:
         "benchmarks/{ds}/inpaint/{shard}.tsv"
     conda:
-        ENV_CORE
+        ENV_SEGMENT  # the residual-person check (l2a.inpaint.check) runs the person models
     threads: res("inpaint", "threads")
     resources:
         mem_mb=res("inpaint", "mem_mb"),
@@ -78,6 +80,28 @@ rule inpaint:
     shell:
         "python -m videoaug.cli --log {log:q} inpaint --params {params.p:q} --frames {input.frames:q}"
         " --masks {input.masks:q} --out {output:q}"
+
+
+# Per video: fill method, camera shift, residual people of the background before/after the refill, warnings.
+rule backgrounds_index:
+    input:
+        lambda w: l2a_background_shards(w.ds),
+    output:
+        f"{CACHE}/{{ds}}/backgrounds/index.json",
+    params:
+        max_residual=config["l2a"]["inpaint"]["max_residual"],
+    log:
+        "logs/{ds}/backgrounds_index.log",
+    conda:
+        ENV_CORE
+    threads: 1
+    resources:
+        mem_mb=res("default", "mem_mb"),
+        runtime=res("default", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli --log {log:q} gather-backgrounds --max-residual {params.max_residual}"
+        " --out {output:q} {input:q}"
 
 
 rule match_classes:
@@ -109,6 +133,7 @@ rule figure_l2a_compositing:
         backgrounds=lambda w: l2a_background_shards(w.ds),
         matches=f"{CACHE}/{{ds}}/matches.json",
         masks_index=f"{CACHE}/{{ds}}/masks/index.json",
+        backgrounds_index=f"{CACHE}/{{ds}}/backgrounds/index.json",
     output:
         report(
             "results/figures/{ds}_l2a_compositing.png",

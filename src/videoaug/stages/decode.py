@@ -146,3 +146,20 @@ def gather_frames_index(shard_paths: list[str | Path], out: str | Path) -> dict:
             out,
         )
     return index
+
+
+def stream_kept_frames(path: str | Path, short_side: int | None, fps: float | None,
+                       max_frames: int | None):
+    """The frames the decode stage keeps of a video (same ``fps`` resampling and evenly spaced
+    ``max_frames`` selection), at another ``short_side``, as ``uint8 (t, H, W, 3)`` pieces: a
+    stage that needs a video at a higher resolution than its frames store (Learn2Augment's
+    ``pose_crop`` segmenter) gets the same frames, index for index."""
+
+    def open_stream():
+        return stream_video(path, short_side=short_side, fps=fps)[1]
+
+    if max_frames is None:
+        yield from open_stream()
+        return
+    keep = evenly_spaced(sum(len(piece) for piece in open_stream()), max_frames)
+    yield from (open_stream() if keep is None else _select_frames(open_stream(), keep))

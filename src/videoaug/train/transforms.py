@@ -18,7 +18,10 @@ Two halves:
   - ``"centre"``: test crop; optionally resize the short side to ``short_side`` first, then the
     centred ``size`` box (or, when the frame is smaller, the largest centred box of that aspect
     ratio, resized);
-  - ``"resize"``: the whole frame resized to ``size``.
+  - ``"resize"``: the whole frame resized to ``size`` (squeezes a frame of another aspect);
+  - ``"cover"``: aspect kept: resized so it covers ``size``, then the centred ``size`` box
+    (what does not fit is cut off, nothing is squeezed);
+  - ``"pad"``: aspect kept: resized so it fits inside ``size``, then padded with black, centred.
 
   ``flip=True`` adds a horizontal flip with probability 1/2 ("HF").
 
@@ -42,7 +45,7 @@ from torch import Tensor
 IMAGENET_MEAN: tuple[float, float, float] = (0.485, 0.456, 0.406)
 IMAGENET_STD: tuple[float, float, float] = (0.229, 0.224, 0.225)
 TSN_SCALES: tuple[float, ...] = (1.0, 0.875, 0.75, 0.66)
-CROP_MODES = ("ccs", "scale_jitter", "centre", "resize")
+CROP_MODES = ("ccs", "scale_jitter", "centre", "resize", "cover", "pad")
 CORNER_POSITIONS = ("top_left", "top_right", "bottom_left", "bottom_right", "centre")
 
 Size = tuple[int, int]
@@ -54,14 +57,16 @@ class Geometry:
     """Where to crop and how to finish one image or clip.
 
     ``prescale``: resize the whole frame to ``(H', W')`` first (``None``: keep it); ``box``:
-    ``(top, left, height, width)`` in the (prescaled) frame; ``output``: final ``(H, W)``, the box
-    is resized to it when sizes differ; ``flip``: mirror left-right last.
+    ``(top, left, height, width)`` in the (prescaled) frame; ``output``: ``(H, W)`` the box is
+    resized to when sizes differ; ``flip``: mirror left-right; ``pad_to``: finally centre the
+    result on a black ``(H, W)`` canvas (``"pad"`` mode).
     """
 
     box: Box
     output: Size
     flip: bool = False
     prescale: Size | None = None
+    pad_to: Size | None = None
 
 
 # ------------------------------------------------------------------------- geometry (pure)
@@ -81,6 +86,21 @@ def centred_box(frame_hw: Size, crop_hw: Size) -> Box:
         shrink = min(height / crop_h, width / crop_w)
         crop_h, crop_w = max(1, int(crop_h * shrink)), max(1, int(crop_w * shrink))
     return (height - crop_h) // 2, (width - crop_w) // 2, crop_h, crop_w
+
+
+def cover_size(frame_hw: Size, size: Size) -> Size:
+    """The frame's size scaled (aspect kept) to the smallest that covers ``size``."""
+    height, width = frame_hw
+    scale = max(size[0] / height, size[1] / width)
+    return max(size[0], round(height * scale)), max(size[1], round(width * scale))
+
+
+def fit_size(frame_hw: Size, size: Size) -> Size:
+    """The frame's size scaled (aspect kept) to the largest that fits inside ``size``."""
+    height, width = frame_hw
+    scale = min(size[0] / height, size[1] / width)
+    return (min(size[0], max(1, round(height * scale))),
+            min(size[1], max(1, round(width * scale))))
 
 
 def corner_box(frame_hw: Size, crop_hw: Size, position: str) -> Box:
@@ -172,6 +192,14 @@ class FrameTransform:
             if self.short_side is not None:
                 prescale = short_side_size(frame_hw, self.short_side[0])
             box = centred_box(prescale or frame_hw, self.size)
+        elif self.crop == "cover":
+            prescale = cover_size(frame_hw, self.size)
+            box = centred_box(prescale, self.size)
+        elif self.crop == "pad":
+            inner = fit_size(frame_hw, self.size)
+            flip = bool(rng.random() < 0.5) if self.flip else False
+            return Geometry(box=(0, 0, *frame_hw), output=inner, flip=flip,
+                            pad_to=tuple(self.size))
         else:
             box = (0, 0, *frame_hw)
         flip = bool(rng.random() < 0.5) if self.flip else False
@@ -228,6 +256,12 @@ def apply_geometry(frames: np.ndarray, geometry: Geometry) -> np.ndarray:
     batch = _resize_frames(batch[:, top:top + height, left:left + width], geometry.output)
     if geometry.flip:
         batch = batch[:, :, ::-1]
+    if geometry.pad_to is not None:
+        canvas = np.zeros((batch.shape[0], *geometry.pad_to, 3), np.uint8)
+        top = (geometry.pad_to[0] - batch.shape[1]) // 2
+        left = (geometry.pad_to[1] - batch.shape[2]) // 2
+        canvas[:, top:top + batch.shape[1], left:left + batch.shape[2]] = batch
+        batch = canvas
     batch = np.ascontiguousarray(batch)
     return batch[0] if frames.ndim == 3 else batch
 

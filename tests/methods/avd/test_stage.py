@@ -176,17 +176,27 @@ def test_cross_dataset_result_names_the_test_dataset(tmp_path, tiny_store):  # n
 def test_cli_optical_flow_from_config_and_params(tmp_path, tiny_store):  # noqa: F811
     from videoaug.cli import main as cli_main
 
-    _, shards = tiny_store
+    manifest, shards = tiny_store
+    bound = tmp_path / "bound.json"
+    assert cli_main(["flow-bound", "--config", "config.yaml", "--dataset", "synth4",
+                     "--manifest", str(manifest), "--frames", *map(str, shards),
+                     "--out", str(bound)]) == 0
     by_config, by_params = tmp_path / "c.h5", tmp_path / "p.h5"
     assert cli_main(["optical-flow", "--config", "config.yaml", "--dataset", "synth4",
-                     "--frames", str(shards[0]), "--out", str(by_config)]) == 0
-    params = json.dumps({"method": "dis", "options": {"preset": "medium"}, "bound": 20.0,
+                     "--frames", str(shards[0]), "--bound-file", str(bound),
+                     "--out", str(by_config)]) == 0
+    params = json.dumps({"method": "dis", "options": {"preset": "medium"}, "bound": "auto",
                          "compression": "lz4", "threads": 1})
     assert cli_main(["optical-flow", "--params", params, "--frames", str(shards[0]),
-                     "--out", str(by_params)]) == 0
+                     "--bound-file", str(bound), "--out", str(by_params)]) == 0
     assert _sha(by_config) == _sha(by_params)  # the config's defaults are these params
+    assert FlowStore(by_config).params["bound"] == json.loads(bound.read_text())["bound"]
+    # auto without the measured file: one clear error (exit 1), as for an unknown method
+    assert cli_main(["optical-flow", "--params", params, "--frames", str(shards[0]),
+                     "--out", str(tmp_path / "y.h5")]) == 1
     assert cli_main(["optical-flow", "--params", params.replace("dis", "lucas"),
-                     "--frames", str(shards[0]), "--out", str(tmp_path / "x.h5")]) == 1
+                     "--frames", str(shards[0]), "--bound-file", str(bound),
+                     "--out", str(tmp_path / "x.h5")]) == 1
 
 
 def test_figure_shows_frames_dynamic_and_avd_images(tmp_path, tiny_store):  # noqa: F811

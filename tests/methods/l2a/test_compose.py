@@ -1,5 +1,6 @@
 """Eq. 1 compositing, Eq. 8 mixed-label weight, the length/size rule and the empty-mask case."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -82,6 +83,22 @@ def test_match_background_loops_cuts_and_resizes():
     assert len(match_background(bg, 2, (4, 6))) == 2
     resized = match_background(bg, 3, (8, 12))
     assert resized.shape == (3, 8, 12, 3) and int(resized[1].min()) == 1 == int(resized[1].max())
+
+
+def test_portrait_foreground_over_landscape_background_keeps_proportions():
+    # a landscape background (48 x 144) with a disk in its centre under a portrait foreground
+    # (96 x 48): cover-cropped, the disk stays round (a squeeze made it 1/6 as wide as tall)
+    bg = np.zeros((2, 48, 144, 3), np.uint8)
+    for frame in bg:
+        cv2.circle(frame, (72, 24), 12, (255, 255, 255), -1)
+    out = match_background(bg, 2, (96, 48))
+    assert out.shape == (2, 96, 48, 3)
+    ys, xs = np.nonzero(out[0, ..., 0] > 127)
+    width, height = xs.max() - xs.min() + 1, ys.max() - ys.min() + 1
+    assert width / height == pytest.approx(1.0, abs=0.1)
+    assert height == pytest.approx(2 * 12 * 2, abs=3)  # scaled by max(96/48, 48/144) = 2
+    # the centre of the background is the centre of the output
+    assert (ys.mean(), xs.mean()) == (pytest.approx(47.5, abs=1), pytest.approx(23.5, abs=1))
 
 
 def test_composite_clip_label_and_empty_mask():

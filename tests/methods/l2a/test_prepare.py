@@ -112,9 +112,17 @@ def test_backgrounds_composites_and_figure(tiny_synth, tmp_path):
                                  matches)
     assert all(result["matches"][c] != c for c in result["classes"])
     png = tmp_path / "fig.png"
-    figure_compositing(manifest, [frames], [masks], [backgrounds], matches, png, pairs=2,
-                       frames_shown=3)
+    rows = figure_compositing(manifest, [frames], [masks], [backgrounds], matches, png, pairs=2,
+                              frames_shown=3)
     assert png.stat().st_size > 10_000
+    assert len(rows) == 2
+    for row in rows:  # each row's panels carry that row's own frame indices
+        fg_mask = stores.mask(row["fg"])
+        t = int(np.argmax(fg_mask.reshape(len(fg_mask), -1).sum(1)))
+        assert [title.split("t=")[-1] for title in row["titles"][:4]] == [str(t)] * 4
+        n = len(stores.frames(row["fg"]))
+        assert row["titles"][4:] == [f"t={k}" for k in np.round(np.linspace(0, n - 1, 3))
+                                     .astype(int)]
 
 
 def _dilated(mask, radius=2):

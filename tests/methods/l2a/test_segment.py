@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
+from videoaug.methods.l2a.people import SelfieSegmenter as MediapipeSegmenter
 from videoaug.methods.l2a.segment import (
     PERSON,
     FrameInstances,
-    MediapipeSegmenter,
     MotionSegmenter,
     OracleSegmenter,
     TorchvisionSegmenter,

@@ -1,6 +1,6 @@
-"""Sub-commands of the AVD family (Tavakolian et al. 2019): ``optical-flow``, ``train-avd``,
-``distill``, ``train-avd-classifier``, ``tavakolian2019-tables``, ``figure-avd``. Heavy modules
-are imported inside the commands, so registering them costs nothing."""
+"""Sub-commands of the AVD family (Tavakolian et al. 2019): ``flow-bound``, ``optical-flow``,
+``train-avd``, ``distill``, ``train-avd-classifier``, ``tavakolian2019-tables``, ``figure-avd``.
+Heavy modules are imported inside the commands, so registering them costs nothing."""
 
 from __future__ import annotations
 
@@ -20,7 +20,16 @@ def cmd_optical_flow(args: argparse.Namespace) -> None:
     from videoaug.methods.avd.params import flow_params
     from videoaug.methods.avd.stage import FlowParams, optical_flow_shard
 
-    optical_flow_shard(args.frames, FlowParams(**_values(args, flow_params)), args.out)
+    optical_flow_shard(args.frames, FlowParams(**_values(args, flow_params)), args.out,
+                       args.bound_file)
+
+
+def cmd_flow_bound(args: argparse.Namespace) -> None:
+    from videoaug.methods.avd.flow_bound import FlowBoundParams, flow_bound_stage
+    from videoaug.methods.avd.params import flow_bound_params
+
+    params = FlowBoundParams(**_values(args, flow_bound_params))
+    flow_bound_stage(args.manifest, args.frames, params, args.out)
 
 
 def cmd_train_avd(args: argparse.Namespace) -> None:
@@ -66,8 +75,16 @@ def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     p = sub.add_parser("optical-flow", help="bounded uint8 optical flow of one frames shard")
     add_param_args(p)
     p.add_argument("--frames", required=True, help="frames shard")
+    p.add_argument("--bound-file", help="flow/bound.json (rule flow_bound) when flow.bound is auto")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_optical_flow)
+
+    p = sub.add_parser("flow-bound", help="measure the flow quantisation bound on training videos")
+    add_param_args(p)
+    p.add_argument("--manifest", required=True)
+    p.add_argument("--frames", nargs="+", required=True, help="frames shards")
+    p.add_argument("--out", required=True, help="flow/bound.json")
+    p.set_defaults(func=cmd_flow_bound)
 
     p = sub.add_parser("train-avd", help="train (or resume) AVD's encoder/decoder/teacher")
     add_param_args(p)

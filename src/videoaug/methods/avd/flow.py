@@ -12,6 +12,12 @@ Storage: flow ``f`` in pixels is clipped to ``[-bound, bound]`` and mapped linea
 ``2 · bound / 255`` pixels and a store is 4x smaller than float32 before compression
 (8x smaller than float64). ``bound`` is in the store's params.
 
+The bound follows the data by default (``flow.bound: auto``, :func:`measure_bound`): a high
+percentile of ``|u|``, ``|v|`` measured on a sample of the training videos' frame pairs at the
+store's resolution. A fixed ±20 px bound on 112-px frames of a tripod camera leaves the stored
+flow within a few of the 256 levels (:func:`level_use`), and every flow image — and every
+AVD(OF) image distilled from them — is then one flat grey.
+
 Classifiers and the AVD encoder read flow as a 3-channel image (:func:`flow_to_image`):
 ``(u, v, |f|)`` with ``u``, ``v`` as stored and the magnitude mapped from ``[0, bound]`` to
 ``0..255`` — the usual "flow as an image" layout of two-stream networks plus a third channel
@@ -159,3 +165,42 @@ def encode_flow(flow: np.ndarray, bound: float) -> np.ndarray:
 def decode_flow(encoded: np.ndarray, bound: float) -> np.ndarray:
     """Inverse of :func:`encode_flow` up to half a step: ``uint8 (..., 2)`` -> float32 pixels."""
     return (encoded.astype(np.float32) * np.float32(flow_step(bound)) - np.float32(bound))
+
+
+def flow_magnitudes(flow: np.ndarray) -> np.ndarray:
+    """``|u|`` and ``|v|`` of a flow ``(..., 2)``, one flat float32 array (what the bound clips)."""
+    return np.abs(np.asarray(flow, dtype=np.float32)).reshape(-1)
+
+
+def measure_bound(samples: np.ndarray, percentile: float = 99.5,
+                  minimum: float = 0.5) -> dict:
+    """The quantisation bound from measured flow: ``max(minimum, percentile of |u|, |v|)``.
+
+    ``samples``: the ``|u|``, ``|v|`` values (:func:`flow_magnitudes`) of the sampled frame pairs.
+    Returns ``bound`` (pixels), ``measured`` (the percentile itself), a few percentiles of the
+    sample and ``clipped_share`` (the share of components beyond the bound: about
+    ``1 − percentile/100`` unless the floor ``minimum`` wins).
+    """
+    if not 0 < percentile <= 100:
+        raise ValueError(f"flow.auto_bound.percentile must lie in (0, 100], got {percentile}")
+    check_bound(minimum)
+    samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+    if samples.size == 0:
+        raise ValueError("no flow samples to measure the bound on (no training frame pairs)")
+    measured = float(np.percentile(samples, percentile))
+    bound = max(float(minimum), measured)
+    quantiles = np.percentile(samples, [50, 90, 99, 99.9])
+    return {"bound": bound, "measured": measured, "percentile": float(percentile),
+            "minimum": float(minimum), "samples": int(samples.size),
+            "p50": float(quantiles[0]), "p90": float(quantiles[1]), "p99": float(quantiles[2]),
+            "p99_9": float(quantiles[3]), "max": float(samples.max()),
+            "clipped_share": float((samples > bound).mean())}
+
+
+def level_use(encoded: np.ndarray, percentile: float = 99.0) -> float:
+    """Share of the 8-bit range a stored flow uses: the ``percentile`` of ``|q − 127.5| / 127.5``
+    over its components (1: the largest displacements reach the bound; near 0: flat grey)."""
+    if encoded.dtype != np.uint8:
+        raise ValueError(f"stored flow must be uint8, got {encoded.dtype}")
+    dev = np.abs(encoded.astype(np.float32) - 127.5) / 127.5
+    return float(np.percentile(dev, percentile)) if dev.size else 0.0

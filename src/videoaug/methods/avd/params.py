@@ -8,12 +8,32 @@ from videoaug.config import dataset_config
 
 def flow_params(config: dict, dataset: str) -> dict:
     """Optical flow of one frames shard (``cache/{ds}/flow/{shard}.h5``): only the chosen
-    method's options shape the store."""
+    method's options shape the store; ``bound`` is pixels or ``"auto"`` (the measured
+    ``flow/bound.json``, :func:`flow_bound_params`)."""
     dataset_config(config, dataset)
     flow = config["flow"]
+    bound = flow["bound"] if flow["bound"] == "auto" else float(flow["bound"])
     return {"method": flow["method"], "options": dict(flow["options"].get(flow["method"], {})),
-            "bound": float(flow["bound"]), "compression": config["compression"],
+            "bound": bound, "compression": config["compression"],
             "threads": int(flow["threads"])}
+
+
+def flow_bound_params(config: dict, dataset: str) -> dict:
+    """The measured flow bound (``cache/{ds}/flow/bound.json``,
+    :class:`videoaug.methods.avd.flow_bound.FlowBoundParams`): the flow method and
+    ``flow.auto_bound``."""
+    dataset_config(config, dataset)
+    flow = config["flow"]
+    auto = flow["auto_bound"]
+    return {"method": flow["method"], "options": dict(flow["options"].get(flow["method"], {})),
+            "percentile": float(auto["percentile"]), "videos": int(auto["videos"]),
+            "pairs": int(auto["pairs"]), "minimum": float(auto["minimum"]),
+            "threads": int(flow["threads"])}
+
+
+def flow_bound_is_measured(config: dict) -> bool:
+    """Whether ``optical_flow`` reads ``flow/bound.json`` (``flow.bound: auto``)."""
+    return config["flow"]["bound"] == "auto"
 
 
 AVD_MODEL_KEYS = {"clip_len": "clip_len", "image_size": "image_size", "widths": "widths",
@@ -35,7 +55,7 @@ def avd_params(config: dict, dataset: str, input_name: str) -> dict:
         "model": model,
         "frame_stride": int(avd["frame_stride"]), "window_stride": int(avd["window_stride"]),
         "compression": config["compression"], "threads": int(avd["threads"]),
-        "device": config["device"], "seed": int(config["seed"]),
+        "device": config["device"], "seed": int(config["seed"]), "fit": avd["fit"],
     }
 
 

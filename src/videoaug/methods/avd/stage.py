@@ -45,29 +45,37 @@ def set_threads(threads: int) -> None:
 # ------------------------------------------------------------------------------ optical flow
 @dataclass(frozen=True)
 class FlowParams:
-    """What shapes a flow store (the rule's params; ``stages.params.flow_params``)."""
+    """What shapes a flow store (the rule's params; ``methods.avd.params.flow_params``).
+
+    ``bound``: pixels, or ``"auto"`` — then :func:`optical_flow_shard` takes it from the
+    ``flow/bound.json`` that :func:`flow_bound_stage` measured on the training videos."""
 
     method: str = "dis"
     options: dict = field(default_factory=dict)
-    bound: float = 20.0
+    bound: float | str = 20.0
     compression: str = "lz4"
     threads: int = 1
 
 
-def optical_flow_shard(frames_path: str | Path, params: FlowParams, out: str | Path) -> dict:
+def optical_flow_shard(frames_path: str | Path, params: FlowParams, out: str | Path,
+                       bound_file: str | Path | None = None) -> dict:
     """Flow of each video of a frames shard: ``uint8 (T-1, H, W, 2)`` per video, bounded by
-    ``params.bound`` pixels (:func:`videoaug.methods.avd.flow.encode_flow`).
+    ``params.bound`` pixels, or by the measured bound of ``bound_file`` when it is ``"auto"``
+    (:func:`videoaug.methods.avd.flow.encode_flow`); the store's params record the bound used
+    and where it came from (``bound_source``).
 
     A one-frame video has no frame pair; it gets one all-zero flow field (no observable motion),
     so every video keeps at least one flow frame.
     """
     from videoaug.methods.avd.flow import FlowComputer
+    from videoaug.methods.avd.flow_bound import resolve_bound
 
     set_threads(params.threads)
+    bound, source = resolve_bound(params.bound, bound_file)
     frames = FrameStore(frames_path)
     computer = FlowComputer(params.method, params.options)
     store_params = {"stage": "optical_flow", "frames": frames.params, **asdict(params),
-                    "options": computer.options}
+                    "options": computer.options, "bound": bound, "bound_source": source}
     pairs = 0
     with atomic_store(out, FLOW_SCHEMA, store_params) as handle:
         writer = FrameStoreWriter(handle, params.compression, channels=2)
@@ -75,13 +83,14 @@ def optical_flow_shard(frames_path: str | Path, params: FlowParams, out: str | P
             # streamed: a piece of frames in, its flow out (memory flat in clip length)
             written = writer.add_chunks(
                 frames.video_ids[i],
-                _flow_pieces(frames, i, computer, params.bound),
+                _flow_pieces(frames, i, computer, bound),
                 label=int(frames.labels[i]), fps=frames.fps(i), source=frames.video_ids[i])
             pairs += written if frames.num_frames[i] > 1 else 0
         writer.close()
     frames.close()
-    log.info("%s: %s flow of %d videos, %d frame pairs", out, params.method, len(frames), pairs)
-    return {"videos": len(frames), "pairs": pairs}
+    log.info("%s: %s flow of %d videos, %d frame pairs, bound %.3f px", out, params.method,
+             len(frames), pairs, bound)
+    return {"videos": len(frames), "pairs": pairs, "bound": bound}
 
 
 def _flow_pieces(frames: FrameStore, i: int, computer, bound: float):
@@ -115,10 +124,13 @@ class AvdParams:
     threads: int = 1
     device: str = "auto"
     seed: int = 0
+    fit: str = "cover"
 
     def __post_init__(self) -> None:
         if self.input not in (*INPUTS, "di"):
             raise ValueError(f"avd input must be rgb, flow (or di for distill), got {self.input!r}")
+        if self.fit not in FITS:
+            raise ValueError(f"avd.fit {self.fit!r}: choose one of {FITS}")
 
     def avd_config(self):
         from videoaug.methods.avd.training import AVDConfig
@@ -126,24 +138,30 @@ class AvdParams:
         return AVDConfig.from_dict(self.model)
 
 
-def _resize(size: tuple[int, int]):
+FITS = ("cover", "pad")  # avd.fit: how windows reach image_size, aspect kept (never squeezed)
+
+
+def _resize(size: tuple[int, int], fit: str = "cover"):
+    """Windows to ``size`` with the aspect kept: ``cover`` (scale to cover, centred crop) or
+    ``pad`` (scale to fit, black bars), :class:`videoaug.train.transforms.FrameTransform`."""
     from videoaug.train.transforms import FrameTransform
 
-    return FrameTransform(size=tuple(size), crop="resize")
+    return FrameTransform(size=tuple(size), crop=fit)
 
 
 def window_sampler(stores: Sequence[str | Path], manifest: dict, clip_len: int, frame_stride: int,
-                   image_size: tuple[int, int], seed: int):
+                   image_size: tuple[int, int], seed: int, fit: str = "cover"):
     """A :data:`videoaug.methods.avd.training.ClipSampler` over the training videos' clips.
 
     Clips: ``clip_len`` frames (every ``frame_stride``) from a random start of a random training
-    video, resized to ``image_size``; real frames: one random frame of each clip of a second,
-    independent draw. Everything random comes from the sampler's generator argument."""
+    video, brought to ``image_size`` by ``fit`` (aspect kept); real frames: one random frame of
+    each clip of a second, independent draw. Everything random comes from the sampler's
+    generator argument."""
     import torch
 
     from videoaug.train.datasets import ClipSamples
 
-    clips = ClipSamples(stores, clip_len, frame_stride, _resize(image_size), train=True,
+    clips = ClipSamples(stores, clip_len, frame_stride, _resize(image_size, fit), train=True,
                         split="train", manifest=manifest, seed=seed)
     if len(clips) == 0:
         raise ValueError(f"no training videos in {[str(s) for s in stores]}")
@@ -180,7 +198,8 @@ def train_avd_model(manifest_path: str | Path, stores: Sequence[str | Path], par
     config = params.avd_config()
     sampler = window_sampler(stores, manifest, config.clip_len, params.frame_stride,
                              config.image_size,
-                             derive_seed(config.seed, manifest["dataset"], "avd", params.input))
+                             derive_seed(config.seed, manifest["dataset"], "avd", params.input),
+                             params.fit)
     out = Path(out)
     partial = out.with_name(out.stem + ".partial.pt")
     started = time.time()
@@ -268,13 +287,13 @@ def distill_shard(manifest_path: str | Path, store_path: str | Path, model_path:
         from videoaug.methods.avd.training import load_encoder
 
         encoder, config = load_encoder(model_path)
-    resize = _resize(config.image_size)
+    resize = _resize(config.image_size, params.fit)
     videos = open_video_store(store_path)
     columns = {"video_index": np.dtype(np.int64), "window_start": np.dtype(np.int64),
                "video_ids": np.dtype(object), "splits": np.dtype(object)}
     store_params = {"stage": "distill", "source": videos.params, **asdict(params),
                     "model": config.to_dict()}
-    rng = np.random.default_rng(0)  # resize="resize" draws nothing; the argument is required
+    rng = np.random.default_rng(0)  # cover/pad draw nothing; the argument is required
     total = 0
     with atomic_store(out, AVD_IMAGES_SCHEMA, store_params) as handle:
         writer = ImageStoreWriter(handle, config.image_size, params.compression, columns)
@@ -448,11 +467,30 @@ def train_avd_classifier(manifest_path: str | Path, stores: Sequence[str | Path]
 
 
 # ------------------------------------------------------------------------------------- figure
+def image_spread(images: np.ndarray, labels: np.ndarray) -> dict:
+    """How much distilled images ``uint8 (N, H, W, 3)`` differ, in grey levels: ``within`` (mean
+    per-image standard deviation over its pixels), ``between_clips`` (mean absolute difference of
+    each image from the mean image) and ``between_classes`` (mean absolute difference between
+    the class-mean images, over class pairs; 0 with one class). A stream that collapsed to one
+    flat image per clip has all three near 0."""
+    x = np.asarray(images, dtype=np.float64)
+    labels = np.asarray(labels)
+    if len(x) == 0:
+        return {"within": 0.0, "between_clips": 0.0, "between_classes": 0.0, "images": 0}
+    means = [x[labels == c].mean(0) for c in np.unique(labels)]
+    pairs = [np.abs(a - b).mean() for i, a in enumerate(means) for b in means[i + 1:]]
+    return {"within": float(x.reshape(len(x), -1).std(1).mean()),
+            "between_clips": float(np.abs(x - x.mean(0)).mean()),
+            "between_classes": float(np.mean(pairs)) if pairs else 0.0, "images": len(x)}
+
+
 def figure_avd(manifest_path: str | Path, frames_paths: Sequence[str | Path],
                rgb_paths: Sequence[str | Path], flow_paths: Sequence[str | Path], videos: int,
-               out: str | Path, frames_shown: int = 4) -> None:
-    """Fig. 1 of the paper: per test video (one per class first), ``frames_shown`` frames, the
-    dynamic image of the whole video, and the AVD images of its first RGB and flow window."""
+               out: str | Path, frames_shown: int = 4) -> dict:
+    """Fig. 1 of the paper: per test video (one per class first), ``frames_shown`` frames (each
+    titled with its index), the dynamic image of the whole video, and the AVD images of its first
+    RGB and flow window (titled with their own standard deviation). The title gives each AVD
+    stream's :func:`image_spread` over all its images; returned as ``{"rgb": ..., "flow": ...}``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -470,18 +508,20 @@ def figure_avd(manifest_path: str | Path, frames_paths: Sequence[str | Path],
         by_class.setdefault(int(video["label"]), str(video["id"]))
     chosen = list(by_class.values())[:videos]
 
-    def first_images(paths) -> dict[str, np.ndarray]:
-        found = {}
+    def read_stream(paths) -> tuple[dict[str, np.ndarray], dict]:
+        found, images, labels = {}, [], []
         for path in paths:
             store = ImageStore(path, AVD_IMAGES_SCHEMA)
             ids = store.column("video_ids")
+            images.append(store.images(np.arange(len(store))))
+            labels.append(store.labels)
             for row, video_id in enumerate(ids):
                 if video_id in chosen and video_id not in found:
-                    found[str(video_id)] = store.image(row)
+                    found[str(video_id)] = images[-1][row]
             store.close()
-        return found
+        return found, image_spread(np.concatenate(images), np.concatenate(labels))
 
-    rgb, flow = first_images(rgb_paths), first_images(flow_paths)
+    (rgb, rgb_spread), (flow, flow_spread) = read_stream(rgb_paths), read_stream(flow_paths)
     clips = {}
     for path in frames_paths:
         store = FrameStore(path)
@@ -491,24 +531,33 @@ def figure_avd(manifest_path: str | Path, frames_paths: Sequence[str | Path],
         store.close()
     columns = frames_shown + 3
     fig, axes = plt.subplots(len(chosen), columns, squeeze=False,
-                             figsize=(1.5 * columns, 1.3 * len(chosen)))
-    titles = [*(f"frame {k + 1}" for k in range(frames_shown)), "dynamic image", "AVD (RGB)",
-              "AVD (OF)"]
+                             figsize=(1.5 * columns, 1.4 * len(chosen) + 0.4))
     for r, video_id in enumerate(chosen):
         clip = clips[video_id]
         picks = np.linspace(0, len(clip) - 1, frames_shown).round().astype(int)
         panels = [*(clip[t] for t in picks), dynamic_image(clip), rgb.get(video_id),
                   flow.get(video_id)]
-        for c, panel in enumerate(panels):
+        names = [*(f"frame {t}" for t in picks), "dynamic image", "AVD (RGB)", "AVD (OF)"]
+        for c, (panel, name) in enumerate(zip(panels, names, strict=True)):
             ax = axes[r, c]
             if panel is not None:
                 ax.imshow(panel)
+                if c >= frames_shown + 1:
+                    name += f"\nσ={panel.astype(np.float64).std():.1f}"
             ax.set_xticks([])
             ax.set_yticks([])
-            if r == 0:
-                ax.set_title(titles[c], fontsize=7)
+            ax.set_title(name if (r == 0 or c < frames_shown or c > frames_shown) else "",
+                         fontsize=6)
         label = next(int(v["label"]) for v in tests if str(v["id"]) == video_id)
         axes[r, 0].set_ylabel(classes[label], fontsize=7)
-    fig.suptitle(f"{manifest['dataset']}: videos, dynamic images and AVD images", fontsize=8)
+
+    def spread_text(name: str, spread: dict) -> str:
+        return (f"{name}: clips differ from the mean image by {spread['between_clips']:.1f}, "
+                f"classes by {spread['between_classes']:.1f} grey levels")
+
+    fig.suptitle(f"{manifest['dataset']}: videos, dynamic images and AVD images\n"
+                 f"{spread_text('AVD(RGB)', rgb_spread)}; {spread_text('AVD(OF)', flow_spread)}",
+                 fontsize=7)
     fig.tight_layout()
     save_figure(fig, out)
+    return {"rgb": rgb_spread, "flow": flow_spread}

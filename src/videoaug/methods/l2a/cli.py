@@ -25,9 +25,17 @@ def cmd_segment(args: argparse.Namespace) -> None:
 
 
 def cmd_gather_masks(args: argparse.Namespace) -> None:
+    import json
+
     from videoaug.methods.l2a.prepare import gather_masks_index
 
-    gather_masks_index(args.shards, args.out)
+    gather_masks_index(args.shards, args.out, json.loads(args.limits) if args.limits else None)
+
+
+def cmd_gather_backgrounds(args: argparse.Namespace) -> None:
+    from videoaug.methods.l2a.prepare import gather_backgrounds_index
+
+    gather_backgrounds_index(args.shards, args.out, args.max_residual)
 
 
 def cmd_inpaint(args: argparse.Namespace) -> None:
@@ -59,10 +67,20 @@ def _add_prepare_commands(sub: argparse._SubParsersAction, add_param_args) -> No
     p.add_argument("--out", required=True, help="masks shard (.h5)")
     p.set_defaults(func=cmd_segment)
 
-    p = sub.add_parser("gather-masks", help="L2A: masks/index.json (empty videos, mean IoU)")
+    p = sub.add_parser("gather-masks", help="L2A: masks/index.json (empty videos, mean IoU, "
+                                            "per-video sanity figures and warnings)")
     p.add_argument("--out", required=True)
+    p.add_argument("--limits", help="JSON of l2a.sanity (warning limits)")
     p.add_argument("shards", nargs="+")
     p.set_defaults(func=cmd_gather_masks)
+
+    p = sub.add_parser("gather-backgrounds", help="L2A: backgrounds/index.json (fill method, "
+                                                  "camera shift, residual people per video)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--max-residual", type=float, default=0.005,
+                   help="warn where this share of a background is still a person")
+    p.add_argument("shards", nargs="+")
+    p.set_defaults(func=cmd_gather_backgrounds)
 
     p = sub.add_parser("inpaint", help="L2A: inpainted backgrounds of one shard")
     add_param_args(p)

@@ -11,10 +11,12 @@ clip's pixels.
 
 Length and size rule (videos of a pair rarely agree): **the foreground video and its mask define
 the output** — its frames, frame count and size. The background is brought to that shape by
-(1) resizing each frame to the foreground's ``(H, W)`` (bilinear; a no-op for two videos of the
-same frame store, whose short side is fixed) and (2) looping it in time (frame ``t`` of the output
-takes background frame ``t mod T_b``) when it is shorter, or keeping its first ``T_f`` frames when
-it is longer. The foreground is never cut, so its action stays whole.
+(1) an aspect-preserving **cover-crop** to the foreground's ``(H, W)``: scaled (bilinear) by
+``max(H / H_b, W / W_b)`` so it covers the frame, then the centred ``(H, W)`` box (a no-op for two
+videos of one size; a landscape background under a portrait foreground loses its sides instead
+of being squeezed ~3x) and (2) looping it in time (frame ``t`` of the output takes background
+frame ``t mod T_b``) when it is shorter, or keeping its first ``T_f`` frames when it is longer.
+The foreground is never cut, so its action stays whole.
 
 Table 2 variants (:class:`Variant`): ``background="raw"`` uses the other video's frames without
 inpainting (its own actor stays in the picture), ``mask="boxes"`` pastes the union of the instance
@@ -130,18 +132,24 @@ def soft_label(fg_label: int, bg_label: int, lam: float, num_classes: int) -> np
 def match_background(bg_frames: np.ndarray, num_frames: int, size: tuple[int, int]) -> np.ndarray:
     """The module's length/size rule: ``bg_frames (T_b, H_b, W_b, 3)`` → ``(num_frames, H, W, 3)``.
 
-    Resized to ``size = (H, W)`` (bilinear) when it differs, then looped (``t mod T_b``) or cut to
-    ``num_frames``.
+    Cover-cropped to ``size = (H, W)`` (aspect kept, :func:`cover_crop`) when it differs, then
+    looped (``t mod T_b``) or cut to ``num_frames``.
     """
     if len(bg_frames) == 0:
         raise ValueError("background video has no frames")
-    height, width = size
     picks = np.arange(num_frames) % len(bg_frames)
     frames = bg_frames[picks]
-    if frames.shape[1:3] != (height, width):
-        frames = np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_LINEAR)
-                           for f in frames])
+    if frames.shape[1:3] != tuple(size):
+        frames = cover_crop(frames, size)
     return frames
+
+
+def cover_crop(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``(T, H_b, W_b, 3)`` scaled by ``max(H / H_b, W / W_b)`` (bilinear, aspect kept) and
+    centre-cropped to ``size = (H, W)``: the frame is covered, nothing is squeezed."""
+    from videoaug.train.transforms import FrameTransform
+
+    return FrameTransform(size=tuple(size), crop="cover")(frames, np.random.default_rng(0))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,13 @@
 ECCV 2022, §3.2, "inpainting").
 
 Per video the global camera motion is measured (translation of every frame against the first, by
-exhaustive integer registration of consecutive frames outside the actors). A camera that stays
+exhaustive integer registration of consecutive frames outside the actors). Registration follows
+whatever texture there is: in a low-texture scene (sky, water) a person the mask missed drags it
+along (a tripod shot measured 90 px on the sample photographs), so the measurement is checked
+against the clip itself (:func:`median_outliers`): when the unaligned temporal median explains
+the frames as well as the aligned one, or explains all but ``static_outliers`` of the pixels
+outside the hole while registration claims more than ``static_max_shift`` pixels, the camera is
+a tripod and the shift is 0 (``overruled`` in the result). A camera that stays
 within ``static_max_shift`` pixels (a fixed or jittering camera) gets the **temporal median**:
 frames are aligned by their integer shift, the median is taken over the frames where a pixel is
 not covered by the (dilated) mask, and the result is shifted back into each frame's hole.
@@ -19,6 +25,7 @@ clip that has no more, e.g. synth4's 48) in row bands, then each piece is filled
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -29,14 +36,18 @@ METHODS = ("median", "telea")
 
 @dataclass(frozen=True)
 class InpaintResult:
-    """``frames uint8 (T, H, W, 3)`` without the instances, the ``method`` chosen, the measured
-    global motion ``shift`` (largest displacement from frame 0, pixels) and ``never_uncovered``
-    (pixels of the median background that TELEA had to fill)."""
+    """``frames uint8 (T, H, W, 3)`` without the instances, the ``method`` chosen, the global
+    motion ``shift`` used (largest displacement from frame 0, pixels), ``never_uncovered``
+    (pixels of the median background that TELEA had to fill), ``outliers`` (share of pixels
+    outside the hole that the unaligned median does not explain, :func:`median_outliers`) and
+    ``overruled`` (registration measured motion the clip does not show: shift set to 0)."""
 
     frames: np.ndarray
     method: str
     shift: float
     never_uncovered: int
+    outliers: float = 0.0
+    overruled: bool = False
 
 
 def _pair_cost(a: np.ndarray, b: np.ndarray, valid_a: np.ndarray, valid_b: np.ndarray,
@@ -155,6 +166,36 @@ def estimate_shifts(frames: np.ndarray, hole: np.ndarray | None = None,
     return tracker.shifts
 
 
+def median_outliers(frames: np.ndarray, hole: np.ndarray, shifts: np.ndarray | None = None,
+                    tau: float = 12.0) -> float:
+    """How badly a temporal median explains a clip: per frame, the share of pixels outside
+    ``hole`` (and, with ``shifts``, inside the view every aligned frame shares) whose grey level
+    (brightness-normalised like :func:`estimate_shifts`) differs from the median of the frames —
+    aligned by their integer ``shifts`` when given — by more than ``tau``; the median over frames.
+
+    A tripod shot deviates only where something moves (a person the mask missed: about their
+    share of the frame); a moving camera deviates wherever there is texture."""
+    grey = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY).astype(np.float32) for f in frames])
+    grey *= 128.0 / np.maximum(grey.mean(axis=(1, 2), keepdims=True), 1.0)
+    valid = ~hole
+    if shifts is not None:
+        steps = np.rint(shifts).astype(int)
+        grey = np.stack([translate(g, -dy, -dx) for g, (dy, dx) in zip(grey, steps, strict=True)])
+        inside = np.ones(hole.shape[1:], np.uint8)
+        common = np.logical_and.reduce([translate(inside, -dy, -dx) > 0 for dy, dx in steps])
+        valid = np.stack([(translate(v.astype(np.uint8), -dy, -dx) > 0) & common
+                          for v, (dy, dx) in zip(valid, steps, strict=True)])
+    stack = np.where(valid, grey, np.nan)
+    with warnings.catch_warnings():  # pixels never valid: no median, left out below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        median = np.nanmedian(stack, axis=0)
+    shares = []
+    for g, v in zip(grey, valid & ~np.isnan(median), strict=True):
+        if v.any():
+            shares.append(float((np.abs(g - median)[v] > tau).mean()))
+    return float(np.median(shares)) if shares else 0.0
+
+
 def dilate_mask(mask: np.ndarray, radius: int) -> np.ndarray:
     """``bool (T, H, W)`` grown by ``radius`` pixels (ellipse), so halos leave with the actor."""
     if radius <= 0:
@@ -230,12 +271,30 @@ def fill_from_background(frame: np.ndarray, hole: np.ndarray, background: np.nda
     return out
 
 
+def camera_shifts(frames: np.ndarray, hole: np.ndarray, static_max_shift: float = 8.0,
+                  static_outliers: float = 0.3) -> tuple[np.ndarray, float, bool]:
+    """``(shifts (T, 2), outliers, overruled)``: :func:`estimate_shifts`, set to 0 when the clip
+    does not bear them out (see the module doc; ``outliers`` is the unaligned
+    :func:`median_outliers`)."""
+    if len(frames) < 2:
+        return np.zeros((len(frames), 2)), 0.0, False
+    shifts = estimate_shifts(frames, hole)
+    outliers = median_outliers(frames, hole)
+    shift = float(np.abs(shifts).max())
+    if shift == 0:
+        return shifts, outliers, False
+    aligned = median_outliers(frames, hole, shifts)
+    if outliers <= aligned + 0.02 or (shift > static_max_shift and outliers <= static_outliers):
+        return np.zeros_like(shifts), outliers, True
+    return shifts, outliers, False
+
+
 def inpaint_video(frames: np.ndarray, mask: np.ndarray, dilate: int = 3,
                   static_max_shift: float = 8.0, radius: int = 3,
-                  method: str = "auto") -> InpaintResult:
+                  method: str = "auto", static_outliers: float = 0.3) -> InpaintResult:
     """Remove ``mask bool (T, H, W)`` from ``frames uint8 (T, H, W, 3)`` and fill the hole.
 
-    ``method``: ``auto`` (median when the measured global motion is at most
+    ``method``: ``auto`` (median when the global motion (:func:`camera_shifts`) is at most
     ``static_max_shift`` pixels, else TELEA), ``median`` or ``telea`` (forced; the benchmark
     compares them).
     """
@@ -244,11 +303,11 @@ def inpaint_video(frames: np.ndarray, mask: np.ndarray, dilate: int = 3,
     if method not in ("auto", *METHODS):
         raise ValueError(f"l2a.inpaint.method {method!r}: choose auto, median or telea")
     hole = dilate_mask(mask, dilate)
-    shifts = estimate_shifts(frames, hole) if len(frames) > 1 else np.zeros((1, 2))
-    shift = float(np.abs(shifts).max())
+    shifts, outliers, overruled = camera_shifts(frames, hole, static_max_shift, static_outliers)
+    shift = float(np.abs(shifts).max()) if len(shifts) else 0.0
     chosen = method if method != "auto" else ("median" if shift <= static_max_shift else "telea")
     if not hole.any():
-        return InpaintResult(frames.copy(), chosen, shift, 0)
+        return InpaintResult(frames.copy(), chosen, shift, 0, outliers, overruled)
     out = frames.copy()
     never = 0
     if chosen == "median":
@@ -258,7 +317,7 @@ def inpaint_video(frames: np.ndarray, mask: np.ndarray, dilate: int = 3,
     else:
         for t in range(len(frames)):
             out[t] = telea(frames[t], hole[t], radius)
-    return InpaintResult(out, chosen, shift, never)
+    return InpaintResult(out, chosen, shift, never, outliers, overruled)
 
 
 def psnr(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> float:
@@ -269,3 +328,46 @@ def psnr(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> float
         diff = diff[where]
     mse = float(np.mean(diff ** 2)) if diff.size else 0.0
     return float("inf") if mse == 0 else 10.0 * np.log10(255.0 ** 2 / mse)
+
+
+def spread_checked(checked: np.ndarray, num_frames: int, every: int) -> np.ndarray:
+    """Masks of the checked frames ``0, every, 2·every, …`` (``bool (K, H, W)``) spread to all
+    ``num_frames``: frame ``t`` takes the union of its two nearest checked frames."""
+    out = np.empty((num_frames, *checked.shape[1:]), bool)
+    for t in range(num_frames):
+        lo = min(t // every, len(checked) - 1)
+        hi = min(lo + (1 if t % every else 0), len(checked) - 1)
+        out[t] = checked[lo] | checked[hi]
+    return out
+
+
+@dataclass(frozen=True)
+class BackgroundCheck:
+    """What :func:`check_background` found: ``frames`` after the refill, the person share of
+    the checked frames ``before`` and ``after`` it, and how many frames were ``checked``."""
+
+    frames: np.ndarray
+    before: float
+    after: float
+    checked: int
+
+
+def check_background(frames: np.ndarray, find_people: Callable[[np.ndarray], np.ndarray],
+                     every: int = 4, grow: int = 6, radius: int = 3) -> BackgroundCheck:
+    """Look for people in a filled background and fill them again.
+
+    ``find_people(frames (K, H, W, 3)) -> bool (K, H, W)`` runs on every ``every``-th frame;
+    what it finds (spread to the frames in between, :func:`spread_checked`) is grown by ``grow``
+    pixels and filled by TELEA in every frame, and the checked frames are checked once more.
+    ``before`` / ``after``: the person share of the checked frames' pixels."""
+    if every < 1:
+        raise ValueError(f"l2a.inpaint.check_every must be >= 1, got {every}")
+    picks = np.arange(0, len(frames), every)
+    found = np.asarray(find_people(frames[picks]), dtype=bool)
+    before = float(found.mean()) if found.size else 0.0
+    if not found.any():
+        return BackgroundCheck(frames, before, before, len(picks))
+    hole = dilate_mask(spread_checked(found, len(frames), every), grow)
+    out = np.stack([telea(f, h, radius) for f, h in zip(frames, hole, strict=True)])
+    after = float(np.asarray(find_people(out[picks]), dtype=bool).mean())
+    return BackgroundCheck(out, before, after, len(picks))

@@ -15,27 +15,45 @@ def l2a_segmenter(config: dict, dataset: str) -> str:
     return l2a["segmenter_by_dataset"].get(dataset, l2a["segmenter"])
 
 
+BACKEND_OPTIONS = ("torchvision", "detectron2", "mediapipe", "pose", "pose_crop", "motion")
+
+
+def backend_options(config: dict, spec: str) -> dict:
+    """The ``l2a`` options backend ``spec`` uses (``a+b``: each part's), and ``static`` when an
+    unverified backend (motion, mediapipe) is in it: only what shapes its masks."""
+    l2a = config["l2a"]
+    names = spec.split("+")
+    options = {name: dict(l2a[name]) for name in BACKEND_OPTIONS if name in names}
+    if "pose_crop" in names:
+        options["motion"] = dict(l2a["motion"])  # its moving-component proposals
+    if "torchvision" in names or "detectron2" in names:
+        options.update(score_threshold=l2a["score_threshold"], classes=l2a["classes"],
+                       device="cpu" if config["device"] == "auto" else config["device"])
+    if "motion" in names or "mediapipe" in names:
+        options["static"] = dict(l2a["static"])
+    options["threads"] = int(l2a["threads"])
+    return options
+
+
 def l2a_segment_params(config: dict, dataset: str) -> dict:
     """Parameters of rule ``segment``: the backend spec and only the options it uses."""
     dataset_config(config, dataset)
     l2a = config["l2a"]
     spec = l2a_segmenter(config, dataset)
-    names = spec.split("+")
-    options = {name: dict(l2a[name])
-               for name in ("torchvision", "detectron2", "mediapipe", "motion") if name in names}
-    if "torchvision" in names or "detectron2" in names:
-        options.update(score_threshold=l2a["score_threshold"], classes=l2a["classes"],
-                       device="cpu" if config["device"] == "auto" else config["device"])
-    options["threads"] = int(l2a["threads"])
-    return {"segmenter": spec, "options": options, "compression": l2a["mask_compression"],
-            "threads": int(l2a["threads"])}
+    return {"segmenter": spec, "options": backend_options(config, spec),
+            "compression": l2a["mask_compression"], "threads": int(l2a["threads"])}
 
 
 def l2a_inpaint_params(config: dict, dataset: str) -> dict:
+    """Parameters of rule ``inpaint``: ``l2a.inpaint`` and, unless ``check`` is ``none``, the
+    options of the person backend that checks the backgrounds."""
     dataset_config(config, dataset)
     l2a = config["l2a"]
-    return {**l2a["inpaint"], "compression": config["compression"],
-            "threads": int(l2a["threads"])}
+    inpaint = dict(l2a["inpaint"])
+    check = inpaint["check"]
+    if check != "none":
+        inpaint["check_options"] = backend_options(config, check)
+    return {**inpaint, "compression": config["compression"], "threads": int(l2a["threads"])}
 
 
 def l2a_match_params(config: dict, dataset: str) -> dict:

@@ -65,7 +65,8 @@ def segment_shard(frames_path: str | Path, manifest_path: str | Path, params: di
                                                   unit="video")):
             # streamed (methods/l2a/streaming.py): masks written piece by piece
             clip = StoredClip(frames_store, i)
-            video = videos.get(video_id, {"id": video_id})
+            # the decode params let a backend read the source at another resolution (pose_crop)
+            video = {**videos.get(video_id, {"id": video_id}), "decode": frames_store.params}
             truth = TruthClip.of(video, clip.num_frames, clip.frame_size)
             tally = {"inter": 0, "union": 0, "any": False}
 
@@ -87,6 +88,9 @@ def segment_shard(frames_path: str | Path, manifest_path: str | Path, params: di
                 return 1.0 if tally["union"] == 0 else tally["inter"] / tally["union"]
 
             writer.add_chunks(video_id, int(frames_store.labels[i]), pieces(), iou)
+            if getattr(segmenter, "dropped", 0):
+                log.info("%s: %d static instance(s) no person model covers left out (l2a.static)",
+                         video_id, segmenter.dropped)
             if truth is not None:
                 ious.append(iou())
             if not tally["any"]:
@@ -101,12 +105,18 @@ def segment_shard(frames_path: str | Path, manifest_path: str | Path, params: di
     return summary
 
 
-def gather_masks_index(shard_paths: list[str | Path], out: str | Path) -> dict:
+def gather_masks_index(shard_paths: list[str | Path], out: str | Path,
+                       limits: dict | None = None) -> dict:
     """``masks/index.json``: per shard and overall, videos, empty videos (no detection), mean γ
-    and mean IoU against ground truth (null without ground truth)."""
+    and mean IoU against ground truth (null without ground truth); per video (``videos_checked``)
+    its sanity figures (:func:`videoaug.methods.l2a.mask_checks.mask_sanity`: mask share, share
+    on the frame border, share static over the clip) and the ``warnings`` they raise against
+    ``limits`` (``l2a.sanity``), each also logged as a warning line."""
+    from videoaug.methods.l2a.mask_checks import DEFAULT_LIMITS, mask_sanity, sanity_warnings
     from videoaug.methods.l2a.stores import MaskStore
 
-    shards, gammas, ious, empty_ids = [], [], [], []
+    limits = {**DEFAULT_LIMITS, **(limits or {})}
+    shards, gammas, ious, empty_ids, records = [], [], [], [], []
     segmenter = None
     for path in shard_paths:
         store = MaskStore(path)
@@ -116,6 +126,15 @@ def gather_masks_index(shard_paths: list[str | Path], out: str | Path) -> dict:
         empty_ids.extend(v for v, e in zip(store.video_ids, store.empty, strict=True) if e)
         shards.append({"path": str(path), "videos": len(store),
                        "empty_videos": store.empty_videos})
+        for i, video_id in enumerate(store.video_ids):
+            figures = mask_sanity(store.read(i, "union"), limits["border"],
+                                  limits["persistence"])
+            warnings = sanity_warnings(figures, limits)
+            for line in warnings:
+                log.warning("%s: %s", video_id, line)
+            iou = float(store.iou_gt[i])
+            records.append({"id": video_id, **figures,
+                            "iou_gt": None if np.isnan(iou) else iou, "warnings": warnings})
         store.close()
     index = {
         "segmenter": segmenter,
@@ -126,6 +145,9 @@ def gather_masks_index(shard_paths: list[str | Path], out: str | Path) -> dict:
         "mean_gamma": float(np.mean(gammas)) if gammas else None,
         "mean_iou_gt": float(np.mean(ious)) if ious else None,
         "videos_with_gt": len(ious),
+        "videos_with_warnings": sum(bool(r["warnings"]) for r in records),
+        "limits": limits,
+        "videos_checked": sorted(records, key=lambda r: r["id"]),
     }
     write_json(out, index)
     return index
@@ -134,10 +156,12 @@ def gather_masks_index(shard_paths: list[str | Path], out: str | Path) -> dict:
 def inpaint_shard(frames_path: str | Path, masks_path: str | Path, params: dict,
                   out: str | Path) -> dict:
     """Backgrounds of every video of a shard: the union mask removed and filled (median or TELEA
-    chosen per video from the measured camera motion; recorded in the index).
+    chosen per video from the camera motion; recorded in the index), then checked for residual
+    people and filled again where one is found (``check``; recorded per video).
 
-    ``params``: ``dilate``, ``static_max_shift``, ``radius``, ``method``, ``compression``,
-    ``threads``.
+    ``params``: ``dilate``, ``static_max_shift``, ``static_outliers``, ``radius``, ``method``,
+    ``check`` (a person backend spec, or ``none``), ``check_options`` (its ``l2a`` options),
+    ``check_every``, ``check_grow``, ``max_residual``, ``compression``, ``threads``.
     """
     from videoaug.io.store import FrameStore, FrameStoreWriter, atomic_store
     from videoaug.methods.l2a.stores import BACKGROUNDS_SCHEMA, MaskStore, write_background_columns
@@ -148,7 +172,9 @@ def inpaint_shard(frames_path: str | Path, masks_path: str | Path, params: dict,
     if frames_store.video_ids != masks.video_ids:
         raise ValueError(f"{masks_path} does not list the videos of {frames_path}: rebuild it "
                          "(snakemake reruns segment when the frames change)")
-    methods, shifts = [], []
+    find_people = person_finder(params.get("check", "none"), params.get("check_options", {}))
+    columns: dict[str, list] = {k: [] for k in ("method", "shift", "outliers", "overruled",
+                                                "residual_before", "residual")}
     with atomic_store(out, BACKGROUNDS_SCHEMA, {"stage": "inpaint", **params}) as handle:
         writer = FrameStoreWriter(handle, params["compression"])
         for i, video_id in enumerate(progress_bar(frames_store.video_ids, desc="inpaint",
@@ -160,17 +186,98 @@ def inpaint_shard(frames_path: str | Path, masks_path: str | Path, params: dict,
                 lambda rows, i=i: masks.read(i, "union", rows),
                 dilate=params["dilate"], static_max_shift=params["static_max_shift"],
                 radius=params["radius"], method=params["method"])
-            writer.add_chunks(video_id, result.pieces(), label=int(frames_store.labels[i]),
+            shares: list[tuple[float, float]] = []
+            pieces = result.pieces() if find_people is None else _checked_pieces(
+                result.pieces(), find_people, params, shares)
+            writer.add_chunks(video_id, pieces, label=int(frames_store.labels[i]),
                               fps=frames_store.fps(i), source=video_id)
-            methods.append(result.method)
-            shifts.append(result.shift)
+            # the streamed clip's shift pass decides the method; residuals: the worst piece
+            before = max((b for b, _ in shares), default=float("nan"))
+            after = max((a for _, a in shares), default=float("nan"))
+            if after > params["max_residual"]:
+                log.warning("%s: %.2f%% of the background is still a person after the refill "
+                            "(%.2f%% before)", video_id, 100 * after, 100 * before)
+            for key, value in (("method", result.method), ("shift", result.shift),
+                               ("outliers", float("nan")), ("overruled", False),
+                               ("residual_before", before), ("residual", after)):
+                columns[key].append(value)
         writer.close()
-        write_background_columns(handle, methods, shifts)
+        methods = columns.pop("method")
+        write_background_columns(handle, methods, columns.pop("shift"), **columns)
     frames_store.close()
     masks.close()
     summary = {m: methods.count(m) for m in sorted(set(methods))}
     log.info("inpaint %s: methods %s", frames_path, summary)
     return summary
+
+
+def _checked_pieces(pieces, find_people, params: dict, shares: list):
+    """Each background piece checked for residual people and refilled
+    (:func:`~videoaug.methods.l2a.inpaint.check_background`); ``shares`` gets (before, after)."""
+    from videoaug.methods.l2a.inpaint import check_background
+
+    for piece in pieces:
+        check = check_background(piece, find_people, params["check_every"],
+                                 params["check_grow"], params["radius"])
+        shares.append((check.before, check.after))
+        yield check.frames
+
+
+def person_finder(spec: str, options: dict):
+    """``frames -> bool (T, H, W)`` person pixels of backend ``spec`` (its people mask), or None
+    for ``none``: what checks a filled background for residual people."""
+    if spec in (None, "none"):
+        return None
+    from videoaug.methods.l2a.segment import build_segmenter, summarize
+
+    segmenter = build_segmenter(spec, options)
+
+    def find(frames: np.ndarray) -> np.ndarray:
+        return summarize(segmenter.segment(frames, {}), *frames.shape[1:3]).people
+
+    return find
+
+
+def gather_backgrounds_index(shard_paths: list[str | Path], out: str | Path,
+                             max_residual: float = 0.005) -> dict:
+    """``backgrounds/index.json``: per video the fill ``method``, the camera ``shift`` used,
+    whether registration was ``overruled`` (a tripod), and the residual person share of the
+    checked background before and after the refill, with a warning where it stays above
+    ``max_residual``; and the counts over the dataset."""
+    from videoaug.methods.l2a.stores import BackgroundStore
+
+    records = []
+    for path in shard_paths:
+        store = BackgroundStore(path)
+        for i, video_id in enumerate(store.video_ids):
+            residual, before = float(store.residual[i]), float(store.residual_before[i])
+            warnings = []
+            if residual > max_residual:
+                warnings.append(f"{residual:.2%} of the background is a person after the "
+                                f"refill ({before:.2%} before)")
+            records.append({
+                "id": video_id, "method": store.methods[i], "shift": float(store.shift[i]),
+                "overruled": bool(store.overruled[i]),
+                "outliers": None if np.isnan(store.outliers[i]) else float(store.outliers[i]),
+                "residual_before": None if np.isnan(before) else before,
+                "residual": None if np.isnan(residual) else residual, "warnings": warnings})
+        store.close()
+    checked = [r for r in records if r["residual"] is not None]
+    index = {
+        "videos": len(records),
+        "methods": {m: sum(r["method"] == m for r in records)
+                    for m in sorted({r["method"] for r in records})},
+        "overruled": sum(r["overruled"] for r in records),
+        "checked": len(checked),
+        "with_people_before": sum(r["residual_before"] > 0 for r in checked),
+        "with_people_after": sum(r["residual"] > 0 for r in checked),
+        "mean_residual": float(np.mean([r["residual"] for r in checked])) if checked else None,
+        "max_residual": max_residual,
+        "videos_with_warnings": sum(bool(r["warnings"]) for r in records),
+        "videos_checked": sorted(records, key=lambda r: r["id"]),
+    }
+    write_json(out, index)
+    return index
 
 
 def match_classes_stage(manifest_path: str | Path, params: dict, out: str | Path) -> dict:
@@ -193,15 +300,18 @@ def match_classes_stage(manifest_path: str | Path, params: dict, out: str | Path
 def figure_compositing(manifest_path: str | Path, frames: list[str | Path],
                        masks: list[str | Path], backgrounds: list[str | Path],
                        matches_path: str | Path, out: str | Path, pairs: int = 4,
-                       frames_shown: int = 5, seed: int = 0, alpha: float = 4.0) -> None:
+                       frames_shown: int = 5, seed: int = 0, alpha: float = 4.0) -> list[dict]:
     """Fig. 3 (one frame: foreground, mask, inpainted background of the matched video, composite)
-    and Fig. 4 (strips of composites) of the paper for ``pairs`` seeded training pairs."""
+    and Fig. 4 (strips of composites) of the paper for ``pairs`` seeded training pairs.
+
+    Every panel is titled with the frame index it shows, per row. Returns the rows drawn
+    (``fg``, ``bg``, ``titles``)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from videoaug.methods.l2a.compose import Variant, composite_pair
+    from videoaug.methods.l2a.compose import Variant, composite_pair, match_background
     from videoaug.methods.l2a.stores import L2AStores
 
     manifest = read_json(manifest_path)
@@ -222,31 +332,35 @@ def figure_compositing(manifest_path: str | Path, frames: list[str | Path],
     if not chosen:
         raise ValueError(f"{manifest_path}: no training videos to composite")
     cols = 4 + frames_shown
-    fig, axes = plt.subplots(len(chosen), cols, figsize=(1.6 * cols, 1.5 * len(chosen)),
+    rows: list[dict] = []
+    fig, axes = plt.subplots(len(chosen), cols, figsize=(1.6 * cols, 1.65 * len(chosen)),
                              squeeze=False)
     for r, (fg_id, bg_id) in enumerate(chosen):
         comp = composite_pair(stores, fg_id, bg_id, Variant(), alpha=alpha)
         mask = stores.mask(fg_id)
         t = int(np.argmax(mask.reshape(len(mask), -1).sum(1)))  # the frame showing most actor
-        bg = stores.background(bg_id)
+        # the background as the composite uses it (cover-cropped, looped to the foreground)
+        bg = match_background(stores.background(bg_id), len(comp.frames), comp.frames.shape[1:3])
         picks = np.round(np.linspace(0, len(comp.frames) - 1, frames_shown)).astype(int)
-        panels = [stores.frames(fg_id)[t], mask[t], bg[t % len(bg)], comp.frames[t]]
+        panels = [stores.frames(fg_id)[t], mask[t], bg[t], comp.frames[t]]
         panels += [comp.frames[k] for k in picks]
-        titles = ["foreground", "mask", "inpainted bg", "composite"]
-        titles += [f"t={k}" for k in picks]
-        for c, (img, title) in enumerate(zip(panels, titles, strict=True)):
+        # every row is labelled with its own frame indices (rows show different frames)
+        names = ["foreground", "mask", "inpainted bg", "composite"] + [""] * frames_shown
+        indices = [t] * 4 + [int(k) for k in picks]
+        for c, (img, name, k) in enumerate(zip(panels, names, indices, strict=True)):
             ax = axes[r][c]
             ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
             ax.set_xticks([])
             ax.set_yticks([])
-            if r == 0:
-                ax.set_title(title, fontsize=7)
+            ax.set_title(f"{name}\nt={k}" if r == 0 and name else f"t={k}", fontsize=6)
         fg_cls = classes[stores.label(fg_id)]
         bg_cls = classes[stores.label(bg_id)]
         axes[r][0].set_ylabel(f"{fg_cls} on\n{bg_cls}\nλ={comp.lam:.2f}", fontsize=7)
+        rows.append({"fg": fg_id, "bg": bg_id, "titles": [ax.get_title() for ax in axes[r]]})
     stores.close()
     fig.suptitle(f"{manifest['dataset']}: Learn2Augment compositing (Figs. 3, 4)", fontsize=9)
     fig.tight_layout()
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=100)
     plt.close(fig)
+    return rows

@@ -12,14 +12,21 @@ Backends (``l2a.segmenter``; ``a+b`` is the union of backends ``a`` and ``b``):
   torchvision's published sha256 prefix) or a local ``state_dict`` (both loaded with
   ``weights_only=True``). All COCO classes are kept unless ``classes`` names some
   (the paper keeps objects even when the COCO class is wrong).
-* ``mediapipe`` — MediaPipe selfie segmentation (``mediapipe==0.10.21``, model inside the wheel):
-  people only, the one pretrained model that runs offline here.
+* ``mediapipe``, ``pose``, ``pose_crop`` — person models whose weights ship inside the
+  ``mediapipe==0.10.21`` wheel (offline): selfie segmentation, the Pose solution's person
+  segmentation, and a detector-led backend that segments each found person in a crop at the
+  model's working scale (:mod:`videoaug.methods.l2a.people`).
 * ``motion`` — background subtraction (temporal-median difference or OpenCV MOG2) with
   morphological clean-up: no weights; catches moving objects (balls, yo-yos) that person models
   miss.
 * ``oracle`` — the synthetic dataset's ground-truth masks (upper bound; tests).
 * ``detectron2`` — the paper's: Mask R-CNN R50-FPN 3x from detectron2's model zoo (COCO), through
   detectron2's own config and checkpoint loader; installed by ``scripts/install_detectron2.sh``.
+
+A backend is *verified* (``verified = True``) when a detection stands behind each mask (pose,
+pose_crop, Mask R-CNN, the oracle); ``motion`` and the selfie model are not. The instances of
+unverified backends that stay in place over the clip and that no verified person covers are
+dropped (:func:`videoaug.methods.l2a.mask_checks.drop_static`, ``l2a.static``).
 """
 
 from __future__ import annotations
@@ -32,44 +39,20 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-PERSON = 1  # COCO category id of "person"; backends without classes use 0 ("object")
-BACKENDS = ("oracle", "motion", "torchvision", "mediapipe", "detectron2")
+from videoaug.methods.l2a.instances import (  # noqa: F401  (re-exported: the backends' types)
+    PERSON,
+    FrameInstances,
+    boxes_to_mask,
+    components,
+)
+
+BACKENDS = ("oracle", "motion", "torchvision", "mediapipe", "detectron2", "pose", "pose_crop")
 DETECTRON2_INSTALL = (
     "the detectron2 backend needs pb1-detectron2 0.6 patched to install as pure Python: run "
     "`make setup` (scripts/install_detectron2.sh); with conda, envs/segment.yaml's post-deploy "
     "step runs the same script"
 )
 DETECTRON2_CONFIG = "COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_3x.yaml"
-MEDIAPIPE_INSTALL = (
-    "the mediapipe backend needs mediapipe 0.10.21, whose declared pins (numpy<2, protobuf<5) "
-    "do not fit this project: run `make setup` (scripts/install_mediapipe.sh), i.e. "
-    "pip install --no-deps mediapipe==0.10.21 && pip install absl-py attrs flatbuffers "
-    "protobuf==6.33.6"
-)
-
-
-@dataclass(frozen=True)
-class FrameInstances:
-    """Instances of one frame: ``masks bool (N, H, W)``, ``boxes float32 (N, 4)`` (x0, y0, x1,
-    y1, pixels, x1/y1 exclusive), ``labels int64 (N,)`` (COCO ids; 0 = unnamed object),
-    ``scores float32 (N,)``."""
-
-    masks: np.ndarray
-    boxes: np.ndarray
-    labels: np.ndarray
-    scores: np.ndarray
-
-    @staticmethod
-    def empty(height: int, width: int) -> FrameInstances:
-        return FrameInstances(np.zeros((0, height, width), bool), np.zeros((0, 4), np.float32),
-                              np.zeros(0, np.int64), np.zeros(0, np.float32))
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def keep(self, selected: np.ndarray) -> FrameInstances:
-        return FrameInstances(self.masks[selected], self.boxes[selected], self.labels[selected],
-                              self.scores[selected])
 
 
 @dataclass(frozen=True)
@@ -87,39 +70,12 @@ class Segmenter(Protocol):
     FrameInstances``; ``video`` is the manifest entry (the oracle reads its mask path)."""
 
     name: str
+    verified: bool
 
     def segment(self, frames: np.ndarray, video: Mapping) -> list[FrameInstances]: ...
 
 
 # ------------------------------------------------------------------------------ mask helpers
-def boxes_to_mask(boxes: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Union of boxes ``(N, 4)`` (x0, y0, x1, y1; rounded outwards, clipped) as ``bool (H, W)``."""
-    mask = np.zeros((height, width), bool)
-    for x0, y0, x1, y1 in np.asarray(boxes, dtype=np.float64):
-        c0, r0 = max(int(np.floor(x0)), 0), max(int(np.floor(y0)), 0)
-        c1, r1 = min(int(np.ceil(x1)), width), min(int(np.ceil(y1)), height)
-        if c1 > c0 and r1 > r0:
-            mask[r0:r1, c0:c1] = True
-    return mask
-
-
-def components(mask: np.ndarray, min_area: int = 1, label: int = 0) -> FrameInstances:
-    """Connected components (8-connected) of a ``bool (H, W)`` mask as instances, smaller than
-    ``min_area`` pixels dropped; ``label`` is given to every instance."""
-    height, width = mask.shape
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), 8)
-    keep = [k for k in range(1, count) if stats[k, cv2.CC_STAT_AREA] >= min_area]
-    if not keep:
-        return FrameInstances.empty(height, width)
-    masks = np.stack([labels == k for k in keep])
-    boxes = np.array([[stats[k, cv2.CC_STAT_LEFT], stats[k, cv2.CC_STAT_TOP],
-                       stats[k, cv2.CC_STAT_LEFT] + stats[k, cv2.CC_STAT_WIDTH],
-                       stats[k, cv2.CC_STAT_TOP] + stats[k, cv2.CC_STAT_HEIGHT]] for k in keep],
-                     dtype=np.float32)
-    return FrameInstances(masks, boxes, np.full(len(keep), label, np.int64),
-                          np.ones(len(keep), np.float32))
-
-
 def summarize(per_frame: Sequence[FrameInstances], height: int, width: int) -> Segmentation:
     """Union mask, people-only mask and union of boxes of every frame's instances (the box mask
     also covers any mask pixel outside its box, so boxes ⊇ union)."""
@@ -170,6 +126,7 @@ class OracleSegmenter:
     """Ground-truth masks of a synthetic dataset (one person instance per frame)."""
 
     name = "oracle"
+    verified = True
 
     def segment(self, frames: np.ndarray, video: Mapping) -> list[FrameInstances]:
         path = ground_truth_path(video)
@@ -208,6 +165,7 @@ class MotionSegmenter:
     """
 
     name = "motion"
+    verified = False
 
     def __init__(self, method: str = "median", threshold: float = 30.0, kernel: int = 3,
                  min_area: int = 20, stabilize: bool = True):
@@ -281,30 +239,6 @@ class MotionSegmenter:
         return [components(m, self.min_area, 0) for m in self.foreground(frames)]
 
 
-class MediapipeSegmenter:
-    """MediaPipe selfie segmentation: the person probability map above ``threshold``; each
-    connected component (``min_area`` pixels or more) is one person instance."""
-
-    name = "mediapipe"
-
-    def __init__(self, model_selection: int = 0, threshold: float = 0.5, min_area: int = 20):
-        try:
-            from mediapipe.python.solutions import selfie_segmentation
-        except ImportError as err:
-            raise ModuleNotFoundError(f"{MEDIAPIPE_INSTALL} ({err})") from None
-        self._model = selfie_segmentation.SelfieSegmentation(model_selection=model_selection)
-        self.threshold, self.min_area = float(threshold), int(min_area)
-
-    def probabilities(self, frames: np.ndarray) -> np.ndarray:
-        """``float32 (T, H, W)`` person probabilities."""
-        return np.stack([self._model.process(np.ascontiguousarray(f)).segmentation_mask
-                         for f in frames])
-
-    def segment(self, frames: np.ndarray, video: Mapping) -> list[FrameInstances]:
-        return [components(p > self.threshold, self.min_area, PERSON)
-                for p in self.probabilities(frames)]
-
-
 def coco_categories() -> list[str]:
     """COCO category names indexed by Mask R-CNN label id (torchvision's table; no download)."""
     from torchvision.models.detection import MaskRCNN_ResNet50_FPN_Weights
@@ -356,6 +290,7 @@ class TorchvisionSegmenter:
     """
 
     name = "torchvision"
+    verified = True
 
     def __init__(self, weights: str | None, score_threshold: float = 0.5,
                  classes: Sequence[str | int] | None = None, min_size: int = 240,
@@ -442,6 +377,7 @@ class Detectron2Segmenter:
     """
 
     name = "detectron2"
+    verified = True
 
     def __init__(self, weights: str | None, score_threshold: float = 0.5,
                  classes: Sequence[str | int] | None = None, min_size: int = 240,
@@ -521,30 +457,53 @@ class Detectron2Segmenter:
 
 
 class UnionSegmenter:
-    """Every instance of several backends (``mediapipe+motion``: people and moving objects)."""
+    """Every instance of several backends (``pose_crop+motion``: people and moving objects), the
+    unverified backends' static, unsupported instances dropped when ``static`` is a
+    :class:`videoaug.methods.l2a.mask_checks.StaticRule` (None: all kept). ``dropped`` counts
+    the instances dropped by the last :meth:`segment` call."""
 
-    def __init__(self, parts: Sequence[Segmenter]):
+    def __init__(self, parts: Sequence[Segmenter], static=None):
         self.parts = list(parts)
         self.name = "+".join(p.name for p in self.parts)
+        self.verified = all(p.verified for p in self.parts)
+        self.static = static
+        self.dropped = 0
 
     def segment(self, frames: np.ndarray, video: Mapping) -> list[FrameInstances]:
-        results = [p.segment(frames, video) for p in self.parts]
-        merged = []
-        for per_frame in zip(*results, strict=True):
-            merged.append(FrameInstances(
-                np.concatenate([i.masks for i in per_frame]),
-                np.concatenate([i.boxes for i in per_frame]),
-                np.concatenate([i.labels for i in per_frame]),
-                np.concatenate([i.scores for i in per_frame])))
-        return merged
+        height, width = frames.shape[1:3]
+        verified = [_merge(per_frame) for per_frame in zip(
+            *[p.segment(frames, video) for p in self.parts if p.verified], strict=True)]
+        unverified = [_merge(per_frame) for per_frame in zip(
+            *[p.segment(frames, video) for p in self.parts if not p.verified], strict=True)]
+        self.dropped = 0
+        if unverified and self.static is not None:
+            from videoaug.methods.l2a.mask_checks import drop_static
+
+            unverified, self.dropped = drop_static(unverified, verified, self.static, height,
+                                                   width)
+        if not verified:
+            return unverified
+        if not unverified:
+            return verified
+        return [_merge(pair) for pair in zip(verified, unverified, strict=True)]
+
+
+def _merge(per_frame: Sequence[FrameInstances]) -> FrameInstances:
+    """One frame's instances of several backends, concatenated."""
+    return FrameInstances(np.concatenate([i.masks for i in per_frame]),
+                          np.concatenate([i.boxes for i in per_frame]),
+                          np.concatenate([i.labels for i in per_frame]),
+                          np.concatenate([i.scores for i in per_frame]))
 
 
 def build_segmenter(spec: str, options: Mapping) -> Segmenter:
     """A backend from ``l2a.segmenter`` (``name`` or ``a+b+...``) and the ``l2a`` options.
 
     ``options`` holds the ``l2a`` section's keys: ``score_threshold``, ``classes``, ``threads``,
-    ``device`` and one sub-mapping per backend (``torchvision``, ``detectron2``, ``mediapipe``,
-    ``motion``).
+    ``device``, ``static`` (:class:`~videoaug.methods.l2a.mask_checks.StaticRule` fields, or
+    ``{"drop": false}``) and one sub-mapping per backend (``torchvision``, ``detectron2``,
+    ``mediapipe``, ``pose``, ``pose_crop``, ``motion``). A spec with an unverified backend is
+    wrapped in a :class:`UnionSegmenter` that drops its static, unsupported instances.
     """
     names = [n.strip() for n in spec.split("+")]
     unknown = [n for n in names if n not in BACKENDS]
@@ -556,8 +515,15 @@ def build_segmenter(spec: str, options: Mapping) -> Segmenter:
             parts.append(OracleSegmenter())
         elif name == "motion":
             parts.append(MotionSegmenter(**options.get("motion", {})))
-        elif name == "mediapipe":
-            parts.append(MediapipeSegmenter(**options.get("mediapipe", {})))
+        elif name in ("mediapipe", "pose", "pose_crop"):
+            from videoaug.methods.l2a import people
+
+            opts = dict(options.get(name, {}))
+            if name == "pose_crop":  # its moving-component proposals
+                opts["motion"] = MotionSegmenter(**options.get("motion", {}))
+            cls = {"mediapipe": people.SelfieSegmenter, "pose": people.PoseSegmenter,
+                   "pose_crop": people.PoseCropSegmenter}[name]
+            parts.append(cls(**opts))
         else:
             cls = TorchvisionSegmenter if name == "torchvision" else Detectron2Segmenter
             opts = dict(options.get(name, {}))
@@ -565,4 +531,9 @@ def build_segmenter(spec: str, options: Mapping) -> Segmenter:
                 opts.pop("weights", None), score_threshold=options.get("score_threshold", 0.5),
                 classes=options.get("classes"), threads=options.get("threads", 2),
                 device=options.get("device", "cpu"), **opts))
+    static = dict(options.get("static", {}))
+    if static.pop("drop", True) and not all(p.verified for p in parts):
+        from videoaug.methods.l2a.mask_checks import StaticRule
+
+        return UnionSegmenter(parts, StaticRule(**static))
     return parts[0] if len(parts) == 1 else UnionSegmenter(parts)

@@ -9,7 +9,10 @@ the root attribute ``empty_videos`` counts the empty ones.
 
 Backgrounds (``videoaug.backgrounds/1``): a frames store (same layout, read with
 :class:`BackgroundStore`) whose index adds ``method`` (``median`` or ``telea``) and ``shift``
-(measured global motion, pixels) per video.
+(global motion used, pixels) per video, and — from the residual-person check on — ``outliers``
+(share of pixels the unaligned median does not explain), ``overruled`` (registration overruled:
+a tripod), ``residual_before`` / ``residual`` (person share of the checked background frames
+before / after the refill; NaN when unchecked).
 """
 
 from __future__ import annotations
@@ -161,23 +164,41 @@ class MaskStore(LazyStore):
         return self.handle["videos"][self._keys[i]]["instances"][()]
 
 
+BACKGROUND_COLUMNS = ("outliers", "overruled", "residual_before", "residual")
+
+
 class BackgroundStore(FrameStore):
-    """Inpainted backgrounds: a frames store plus ``method`` and ``shift`` per video."""
+    """Inpainted backgrounds: a frames store plus ``method``, ``shift`` and the
+    :data:`BACKGROUND_COLUMNS` per video (NaN / False in stores written before them)."""
 
     schema = BACKGROUNDS_SCHEMA
 
     def _load_index(self, handle: h5py.File) -> None:
         super()._load_index(handle)
-        self.methods = _decode(handle["index"]["method"][()])
-        self.shift = handle["index"]["shift"][()]
+        index = handle["index"]
+        self.methods = _decode(index["method"][()])
+        self.shift = index["shift"][()]
+        n = len(self.methods)
+        self.outliers = index["outliers"][()] if "outliers" in index else np.full(n, np.nan)
+        self.overruled = (index["overruled"][()].astype(bool) if "overruled" in index
+                          else np.zeros(n, bool))
+        self.residual_before = (index["residual_before"][()] if "residual_before" in index
+                                else np.full(n, np.nan))
+        self.residual = index["residual"][()] if "residual" in index else np.full(n, np.nan)
 
 
 def write_background_columns(handle: h5py.File, methods: Sequence[str],
-                             shifts: Sequence[float]) -> None:
-    """Add the per-video ``method`` and ``shift`` columns to a finished frames-layout index."""
+                             shifts: Sequence[float], **columns: Sequence) -> None:
+    """Add the per-video ``method`` and ``shift`` columns, and any of
+    :data:`BACKGROUND_COLUMNS`, to a finished frames-layout index."""
     index = handle["index"]
     index.create_dataset("method", data=_strings(methods), dtype=STR_DTYPE, track_times=False)
     index.create_dataset("shift", data=np.array(shifts, np.float64), track_times=False)
+    for name, values in columns.items():
+        if name not in BACKGROUND_COLUMNS:
+            raise ValueError(f"unknown background column {name!r}: {BACKGROUND_COLUMNS}")
+        dtype = bool if name == "overruled" else np.float64
+        index.create_dataset(name, data=np.array(values, dtype), track_times=False)
 
 
 class L2AStores:
