@@ -57,8 +57,13 @@ def l2a_method_names() -> dict[str, str]:
     names = dict(HEADLINE)
     for number in (1, 2):
         for row in _table_rows(paper, number):
-            if row.get("ours"):
-                names.setdefault(row["ours"], f"{row['name']} (Table {number})")
+            if not row.get("ours"):
+                continue
+            if number == 1 and not any(row["config"].values()):  # the paper's "none (baseline)"
+                name = "no component: MixUp of random pairs (Table 1's baseline)"
+            else:
+                name = f"{row['name']} (Table {number})"
+            names.setdefault(row["ours"], name)
     return names
 
 
