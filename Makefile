@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 # the contrib build of OpenCV (TV-L1 flow), pinned in pyproject.toml
 OPENCV_VERSION := $(shell sed -n 's/.*"opencv-contrib-python-headless==\([0-9.]*\)".*/\1/p' pyproject.toml)
 
-.PHONY: run report test test-all bench bench-real docs lint setup system-deps clean-cache gpu-check
+.PHONY: run report report-time test test-all bench bench-real docs lint setup system-deps clean-cache gpu-check
 
 setup: $(STAMP)
 
@@ -42,6 +42,20 @@ report: setup
 	$(SNAKEMAKE) --cores $(CORES) comparison $(CONFIGS)
 	$(SNAKEMAKE) --report $(REPORT) comparison $(CONFIGS)
 	@echo "report: $(REPORT)"
+
+# `make report`'s build (rule comparison) under /usr/bin/time: CPU seconds (user + sys, every job),
+# wall time and peak RSS in results/report_time.txt, with the core count and the load before and
+# after; then the HTML report. The measurement of report.cpu_budget_hours (docs/comparison.md): run
+# it on an otherwise idle machine, from an empty results/ (`make clean-cache`) to time everything.
+REPORT_TIME ?= results/report_time.txt
+report-time: setup
+	@test -x /usr/bin/time || { echo "report-time needs /usr/bin/time (Debian: apt-get install time)" >&2; exit 1; }
+	@mkdir -p $(dir $(REPORT_TIME))
+	@{ echo "cores: $$(nproc)"; echo "load before (1, 5, 15 min): $$(cut -d' ' -f1-3 /proc/loadavg)"; } > $(REPORT_TIME)
+	/usr/bin/time -v -a -o $(REPORT_TIME) $(SNAKEMAKE) --cores $(CORES) comparison $(CONFIGS)
+	@echo "load after (1, 5, 15 min): $$(cut -d' ' -f1-3 /proc/loadavg)" >> $(REPORT_TIME)
+	@grep -E "cores|load|User time|System time|Elapsed|Maximum resident" $(REPORT_TIME)
+	$(SNAKEMAKE) --report $(REPORT) comparison $(CONFIGS)
 
 test: setup
 	@scripts/install_chromium.sh || echo "warning: chromium missing; the report's browser test will fail" >&2

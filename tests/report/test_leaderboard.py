@@ -1,13 +1,15 @@
-"""Leaderboard rows against an independent computation from the result JSONs."""
+"""Leaderboard rows against an independent computation from the result JSONs and score files."""
 
 import csv
 import json
 import statistics
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
+from tests.report.scorefiles import correct_with, write_run
 from videoaug.cli import main
 from videoaug.report.leaderboard import (
     MISSING,
@@ -24,6 +26,7 @@ from videoaug.report.methods import (
     leaderboard_params,
     registered_methods,
 )
+from videoaug.report.paired import compare, seed_scores
 
 PROJECT = Path(__file__).resolve().parents[2]
 CONFIG = yaml.safe_load((PROJECT / "config.yaml").read_text())
@@ -38,15 +41,12 @@ BENCH_HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmea
 
 
 def _write(tmp: Path, ds: str = "toy") -> None:
+    rng = np.random.default_rng(0)
     for name, values in TOP1.items():
         for seed, top1 in enumerate(values):
-            path = tmp / "results" / "seeds" / f"{ds}_{name}_s{seed}.json"
-            path.parent.mkdir(parents=True, exist_ok=True)
             added = 0 if name == "ssdi" else 8
-            path.write_text(
-                json.dumps({"metrics": {"top1": top1},
-                            "counts": {"train_generated": added, "test_videos": 200}})
-            )
+            write_run(tmp / "results", ds, name, seed, correct_with(200, round(200 * top1), rng),
+                      counts={"train_generated": added})
             bench = tmp / "benchmarks" / ds / "train_temporal" / f"{name}_s{seed}.tsv"
             bench.parent.mkdir(parents=True, exist_ok=True)
             bench.write_text(
@@ -81,7 +81,13 @@ def test_rows_equal_an_independent_computation(tmp_path):
         assert rows[name].wall_s == pytest.approx(11.0)  # mean of 10, 11, 12
         assert rows[name].peak_rss_mb == pytest.approx(200.0)  # largest of 100, 150, 200
     assert rows["rnd"].extra_samples == 8 and rows["ssdi"].extra_samples == 0
-    assert rows["sps"].gain == pytest.approx(70.0 - base)
+    # the gain is paired: over the seeds both have (sps: seed 0 only), on the same test videos
+    assert rows["sps"].gain == pytest.approx(70.0 - 50.0)
+    assert rows["sps"].paired.n_seeds == 1 and rows["rnd"].paired.n_seeds == 3
+    results = tmp_path / "results"
+    expected = compare(seed_scores(results, "toy", "rnd", [0, 1, 2]),
+                       seed_scores(results, "toy", "ssdi", [0, 1, 2]))
+    assert rows["rnd"].paired == expected and rows["ssdi"].paired is None
     # the paper's gain beside ours: Zhang et al. Fig. 4 discussion, SPS minus SSDI on UCF4
     assert rows["sps"].paper_gain is None  # "toy" is none of the paper's settings: all shown
     assert rows["sps"].paper_gains == pytest.approx({"UCF4": 95.29 - 92.23, "HMDB4": 79.57 - 76.38})
@@ -125,9 +131,9 @@ def test_benchmark_na_values_are_left_out(tmp_path):
     assert read_benchmark(tmp_path / "absent.tsv") is None
 
 
-def test_registry_lists_sps_and_tda_with_their_baselines():
+def test_registry_lists_every_family_with_its_baseline():
     methods = registered_methods(CONFIG)
-    assert {m.family for m in methods} >= {"SPS", "TDA"}
+    assert {m.family for m in methods} == {"SPS", "TDA", "L2A", "AVD"}
     assert {m.result for m in methods if m.family == "SPS"} == {"ssdi", "rnd", "tsp", "sps"}
     tda = [m for m in methods if m.family == "TDA"]
     assert len(tda) == len(CONFIG["tda"]["report_policies"])
@@ -146,7 +152,9 @@ def test_families_option_limits_the_rule_inputs_not_the_rows():
     config = {**CONFIG, "leaderboard": {"families": ["SPS"], "datasets": None}}
     inputs = leaderboard_inputs(config, "toy")
     assert inputs and all("_tda_" not in p for p in inputs)
-    assert len(inputs) == 4 * len(CONFIG["report"]["seeds"])
+    # each SPS method's seed runs: the result JSON and its per-video scores
+    assert len(inputs) == 4 * 2 * len(CONFIG["report"]["seeds"])
+    assert "results/scores/seeds/toy_ssdi_s0.npz" in inputs
     families = {m["family"] for m in leaderboard_params(config, "toy")["methods"]}
     assert families >= {"SPS", "TDA"}  # TDA rows stay, as missing when not built
 
@@ -172,4 +180,43 @@ def test_cli_writes_all_three_outputs(tmp_path):
     html = (out / "l.html").read_text()
     assert "<tr data-result='tsp' class='missing'>" in html
     assert "<td data-col='top1'>70.00</td>" in html
+    assert "<td data-col='gain'>baseline</td>" in html
     assert main(["leaderboard", "--params", "{not json", "--md", str(out / "x.md")]) != 0
+
+
+def test_gain_interval_in_every_output(tmp_path):
+    """The gain and its interval: "+1.3 [-0.8, +3.4]" in text, gain_pp/gain_low/gain_high in the
+    CSV, "*" and a bold cell where the interval excludes 0."""
+    results = tmp_path / "results"
+    rng = np.random.default_rng(1)
+    for seed in range(3):
+        base = correct_with(200, 100, rng)
+        better = base.copy()
+        better[np.flatnonzero(~base)[:40]] = True  # +20 points on the same videos
+        write_run(results, "toy", "ssdi", seed, base)
+        write_run(results, "toy", "sps", seed, better)
+        write_run(results, "toy", "rnd", seed, base[rng.permutation(200)])  # no real gain
+    rows = {r.method.result: r for r in leaderboard_rows(_sps_methods(), "toy", [0, 1, 2],
+                                                         str(results), str(tmp_path / "b"))}
+    sps, rnd = rows["sps"].paired, rows["rnd"].paired
+    assert sps.gain == pytest.approx(20.0) and sps.excludes_zero
+    assert rnd.gain == pytest.approx(0.0) and not rnd.excludes_zero
+    md = leaderboard_markdown(list(rows.values()), "toy", [0, 1, 2])
+    line = next(x for x in md.splitlines() if "| sps |" in x)
+    assert f"| +20.0 [{sps.low:+.1f}, {sps.high:+.1f}] * |" in line
+    assert "| 3 × 200 |" in line
+    assert f"| +0.0 [{rnd.low:+.1f}, {rnd.high:+.1f}] |" in next(
+        x for x in md.splitlines() if "| rnd |" in x)
+    table = {r["result"]: r for r in csv.DictReader(leaderboard_csv(list(rows.values()))
+                                                    .splitlines())}
+    assert float(table["sps"]["gain_pp"]) == pytest.approx(20.0)
+    assert float(table["sps"]["gain_low"]) == pytest.approx(sps.low, abs=1e-4)
+    assert float(table["sps"]["gain_high"]) == pytest.approx(sps.high, abs=1e-4)
+    assert table["sps"]["gain_excludes_zero"] == "true"
+    assert table["rnd"]["gain_excludes_zero"] == "false"
+    assert table["ssdi"]["gain_pp"] == "" and table["tsp"]["gain_low"] == ""
+    assert float(table["sps"]["gain_p"]) == pytest.approx(sps.p_value)
+    from videoaug.report.leaderboard import leaderboard_html
+
+    html = leaderboard_html(list(rows.values()), "toy", [0, 1, 2])
+    assert "<td data-col='gain' class='excludes0'>+20.0 [" in html

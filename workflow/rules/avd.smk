@@ -227,7 +227,8 @@ rule avd_fuse:
         results=lambda w: [f"results/seeds/{w.ds}_avd_{s}_s{w.seed}.json" for s in w.fusion.split("+")],
         scores=lambda w: [f"results/scores/seeds/{w.ds}_avd_{s}_s{w.seed}.npz" for s in w.fusion.split("+")],
     output:
-        "results/seeds/{ds}_avd_{fusion}_s{seed}.json",
+        result="results/seeds/{ds}_avd_{fusion}_s{seed}.json",
+        scores="results/scores/seeds/{ds}_avd_{fusion}_s{seed}.npz",
     params:
         weights=lambda w: " ".join("1.0" for _ in w.fusion.split("+")),
     log:
@@ -244,12 +245,14 @@ rule avd_fuse:
         gpu=0,
     shell:
         "python -m videoaug.cli --log {log:q} fuse --results {input.results:q} --scores {input.scores:q}"
-        " --weights {params.weights} --method avd_{wildcards.fusion} --out {output:q}"
+        " --weights {params.weights} --method avd_{wildcards.fusion} --out {output.result:q}"
+        " --scores-out {output.scores:q}"
 
 
 rule tavakolian2019_tables:
     input:
-        lambda w: avd_report.report_result_paths(config),
+        results=lambda w: avd_report.report_result_paths(config),
+        scores=lambda w: avd_report.report_score_paths(config),
     output:
         report(
             expand("results/tables/tavakolian2019_table{n}.md", n=[1, 2, 3, 4]),
@@ -273,7 +276,7 @@ rule tavakolian2019_tables:
     shell:
         "python -m videoaug.cli --log {log:q} tavakolian2019-tables --datasets {params.datasets:q}"
         " --cross {params.cross:q} --default-backbone {params.backbone}"
-        " --backbones {params.backbones:q} --results {input:q} --out-dir results/tables"
+        " --backbones {params.backbones:q} --results {input.results:q} --out-dir results/tables"
 
 
 rule figure_avd:

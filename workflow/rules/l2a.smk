@@ -273,7 +273,8 @@ rule train_l2a:
     input:
         unpack(l2a_train_inputs),
     output:
-        "results/{ds}_{method}.json",
+        result="results/{ds}_{method}.json",
+        scores="results/scores/{ds}_{method}.npz",
     params:
         threads=config_threads("train_tda"),  # the same classifier recipe as the TDA runs
         p=lambda w: as_json(params_l2a.l2a_train_params(config, w.ds, w.method)),
@@ -294,12 +295,13 @@ rule train_l2a:
     shell:
         "python -m videoaug.cli --log {log:q} --threads {params.threads} train-l2a --params {params.p:q}"
         " --manifest {input.manifest:q} --frames {input.frames:q}{params.extra}"
-        " --out {output:q}"
+        " --out {output.result:q} --scores {output.scores:q}"
 
 
 use rule train_l2a as train_l2a_seed with:
     output:
-        "results/seeds/{ds}_{method}_s{seed}.json",
+        result="results/seeds/{ds}_{method}_s{seed}.json",
+        scores="results/scores/seeds/{ds}_{method}_s{seed}.npz",
     params:
         p=lambda w: as_json(params_l2a.l2a_train_params(config, w.ds, w.method, int(w.seed))),
         extra=lambda w, input: l2a_train_args(input),
@@ -386,6 +388,7 @@ rule semi_teacher:
         frames=lambda w: frames_shards(w.ds),
     output:
         result="results/seeds/{ds}_none_semi{p}_s{seed}.json",
+        scores="results/scores/seeds/{ds}_none_semi{p}_s{seed}.npz",
         pseudo=f"{SEMI_DIR}/pseudo.json",
     params:
         threads=config_threads("train_tda"),  # the same classifier recipe as the TDA / L2A runs
@@ -407,7 +410,7 @@ rule semi_teacher:
     shell:
         "python -m videoaug.cli --log {log:q} --threads {params.threads} semi-teacher --params {params.p:q}"
         " --manifest {input.manifest:q} --frames {input.frames:q} --out {output.result:q}"
-        " --pseudo-out {output.pseudo:q}"
+        " --pseudo-out {output.pseudo:q} --scores {output.scores:q}"
 
 
 rule semi_selector:
@@ -453,7 +456,8 @@ rule train_semi:
     input:
         unpack(l2a_semi_student_inputs),
     output:
-        "results/seeds/{ds}_{method}_semi{p}_s{seed}.json",
+        result="results/seeds/{ds}_{method}_semi{p}_s{seed}.json",
+        scores="results/scores/seeds/{ds}_{method}_semi{p}_s{seed}.npz",
     params:
         threads=config_threads("train_tda"),
         p=lambda w: as_json(params_l2a.l2a_semi_params(config, w.ds, w.method, int(w.p), int(w.seed))),
@@ -476,7 +480,7 @@ rule train_semi:
     shell:
         "python -m videoaug.cli --log {log:q} --threads {params.threads} train-semi --params {params.p:q}"
         " --manifest {input.manifest:q} --frames {input.frames:q} --pseudo {input.pseudo:q}{params.extra}"
-        " --out {output:q}"
+        " --out {output.result:q} --scores {output.scores:q}"
 
 
 # The config.seed run under the seedless name the tables read (same bytes as its results/seeds/ file:

@@ -14,6 +14,12 @@ rule report_zhang2020:
             method=ZHANG_METHODS,
             seed=config["report"]["seeds"],
         ),
+        scores=expand(
+            "results/scores/seeds/{ds}_{method}_s{seed}.npz",
+            ds=config["report"]["datasets"],
+            method=ZHANG_METHODS,
+            seed=config["report"]["seeds"],
+        ),
     output:
         fig4=report("results/tables/zhang2020_fig4.md", caption="../report/zhang2020_fig4.rst", category="SPS"),
         fig5=report("results/figures/zhang2020_fig5.png", caption="../report/zhang2020_fig5.rst", category="SPS"),
@@ -37,6 +43,7 @@ rule report_zhang2020:
 rule report_zhang2020_table2:
     input:
         expand("results/{ds}_{method}.json", ds=config["report"]["datasets"], method=ZHANG_TABLE2_METHODS),
+        expand("results/scores/{ds}_{method}.npz", ds=config["report"]["datasets"], method=ZHANG_TABLE2_METHODS),
     output:
         report("results/tables/zhang2020_table2.md", caption="../report/zhang2020_table2.rst", category="SPS"),
     params:
@@ -59,6 +66,11 @@ rule report_zhang2020_table3:
     input:
         expand(
             "results/{ds}_{method}.json",
+            ds=config["report"]["imbalance_datasets"],
+            method=ZHANG_TABLE3_METHODS,
+        ),
+        expand(
+            "results/scores/{ds}_{method}.npz",
             ds=config["report"]["imbalance_datasets"],
             method=ZHANG_TABLE3_METHODS,
         ),

@@ -36,7 +36,7 @@ rule train_temporal:
 use rule train_temporal as train_temporal_seed with:
     output:
         result="results/seeds/{ds}_{method}_s{seed}.json",
-        scores="results/scores/{ds}_{method}_s{seed}.npz",
+        scores="results/scores/seeds/{ds}_{method}_s{seed}.npz",
     params:
         p=lambda w: as_json(params_sps.classifier_params(config, w.ds, w.method, int(w.seed))),
     log:
@@ -80,7 +80,8 @@ rule fuse:
         results=["results/{ds}_{method}.json", "results/{ds}_rgb.json"],
         scores=["results/scores/{ds}_{method}.npz", "results/scores/{ds}_rgb.npz"],
     output:
-        "results/{ds}_{method}_fused.json",
+        result="results/{ds}_{method}_fused.json",
+        scores="results/scores/{ds}_{method}_fused.npz",
     params:
         weights=config["sps"]["fusion_weights"],
     log:
@@ -96,4 +97,5 @@ rule fuse:
         gpu=0,
     shell:
         "python -m videoaug.cli --log {log:q} fuse --results {input.results:q} --scores {input.scores:q}"
-        " --weights {params.weights} --method {wildcards.method}_fused --out {output:q}"
+        " --weights {params.weights} --method {wildcards.method}_fused --out {output.result:q}"
+        " --scores-out {output.scores:q}"

@@ -1,5 +1,6 @@
-"""The ``leaderboard`` sub-command: the cross-method table and figure of one dataset from
-results/*.json (each family's paper tables are its own command module's)."""
+"""The ``leaderboard`` and ``claims`` sub-commands: the cross-method table and figure of one
+dataset, and the table of the papers' headline claims, from the seed runs' results and per-video
+scores (each family's paper tables are its own command module's)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,18 @@ def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     p.add_argument("--html", help="HTML table output (shown inline in Snakemake's report)")
     p.add_argument("--png", help="bar chart output (mean ± std over seeds)")
     p.set_defaults(func=cmd_leaderboard)
+
+    p = sub.add_parser("claims", help="which headline claims of the four papers a run reproduces")
+    p.add_argument(
+        "--params", required=True,
+        help="JSON: dataset, seeds, claims, cpu_budget_hours, benchmarks "
+             "(videoaug.report.claims.claims_params)",
+    )  # fmt: skip
+    p.add_argument("--results-dir", default="results")
+    p.add_argument("--benchmarks-dir", default="benchmarks")
+    p.add_argument("--md", required=True, help="Markdown table output")
+    p.add_argument("--csv", required=True, help="CSV table output")
+    p.set_defaults(func=cmd_claims)
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> None:
@@ -54,3 +67,28 @@ def cmd_leaderboard(args: argparse.Namespace) -> None:
         write_text_atomic(args.html, leaderboard_html(rows, ds, seeds))
     if args.png:
         leaderboard_plot(rows, ds, args.png)
+
+
+def cmd_claims(args: argparse.Namespace) -> None:
+    from videoaug.config import ConfigError
+    from videoaug.report.claims import claims_csv, claims_markdown, cost_text, evaluate, load_claims
+    from videoaug.report.leaderboard import write_text_atomic
+
+    try:
+        params = json.loads(args.params)
+        ds, seeds = params["dataset"], [int(s) for s in params["seeds"]]
+        patterns = dict(params.get("benchmarks") or {})
+        budget = params.get("cpu_budget_hours")
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+        raise ConfigError(
+            f"--params must be JSON with dataset and seeds "
+            f"(videoaug.report.claims.claims_params): {err}"
+        ) from None
+    try:
+        splits, claims = load_claims(params.get("claims"))
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    rows = evaluate(claims, splits, ds, seeds, args.results_dir)
+    cost = cost_text(rows, ds, seeds, args.benchmarks_dir, patterns, budget)
+    write_text_atomic(args.md, claims_markdown(rows, ds, seeds, cost))
+    write_text_atomic(args.csv, claims_csv(rows))

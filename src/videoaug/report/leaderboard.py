@@ -1,12 +1,15 @@
 """Cross-method leaderboard: every registered method on one dataset, same split, same seeds.
 
 For each method of :mod:`videoaug.report.methods` the rows read the seed runs
-``results/seeds/{ds}_{result}_s{seed}.json`` for ``seed in report.seeds`` and give:
+``results/seeds/{ds}_{result}_s{seed}.json`` (and their per-video test scores
+``results/scores/seeds/{ds}_{result}_s{seed}.npz``) for ``seed in report.seeds`` and give:
 
 - top-1 mean ± sample standard deviation (``ddof = 1``) in percent over the seeds found; one seed
   shows the mean alone (no ± 0);
-- the gain over the family's own no-augmentation baseline: mean top-1 minus the baseline's mean
-  top-1 (percentage points, same seeds found for both), "–" when the baseline has no result;
+- the gain over the family's own no-augmentation baseline in percentage points with its paired
+  95 % interval and p-value (:mod:`videoaug.report.paired`: the same test videos and classifier
+  seeds for both, resampled together), marked ``*`` when the interval excludes 0; without score
+  files for both, the gain is the difference of the mean top-1s and its interval reads "missing";
 - the extra training samples it added (the method's ``extra_samples_key``, mean over seeds);
 - its training cost from Snakemake's ``benchmark:`` files: mean wall seconds (``s``) and the largest
   peak resident memory (``max_rss``, MB) over the seeds;
@@ -26,16 +29,19 @@ from pathlib import Path
 from typing import Any
 
 from videoaug.provenance import read_json
-from videoaug.report.methods import Method, seed_result_path
+from videoaug.report.methods import Method, seed_result_path, seed_scores_path
+from videoaug.report.paired import INTERVAL_NOTE, PairedGain, compare, interval_text, p_text
 from videoaug.report.tables import markdown_table, mean_std, test_videos, top1_standard_error
 
 MISSING = "missing"
 NONE = "–"
+BASELINE = "baseline"
 
 CSV_COLUMNS = (
     "dataset", "family", "method", "result", "status", "n_seeds", "top1_mean", "top1_std",
-    "top1_se", "gain_pp", "paper_gain_pp", "paper_setting", "paper_gains", "extra_samples",
-    "wall_s", "peak_rss_mb",
+    "top1_se", "gain_pp", "gain_low", "gain_high", "gain_p", "gain_excludes_zero",
+    "gain_seeds", "gain_videos", "paper_gain_pp", "paper_setting", "paper_gains",
+    "extra_samples", "wall_s", "peak_rss_mb",
 )  # fmt: skip
 
 
@@ -54,6 +60,11 @@ class Row:
     paper_gain: float | None  # the paper's gain in the setting named like the dataset, if any
     paper_setting: str | None
     n_test: int | None = None  # test videos of the results (for the test-set standard error)
+    paired: PairedGain | None = None  # gain with its paired interval (None: no scores for both)
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.method.result == self.method.baseline
 
     @property
     def standard_error(self) -> float | None:
@@ -75,6 +86,17 @@ class Row:
         if not self.paper_gains:
             return NONE
         return "; ".join(f"{g:+.2f} ({k})" for k, g in self.paper_gains.items())
+
+    def gain_text(self) -> str:
+        """``+1.3 [-0.8, +3.4]`` (`` *`` when the interval excludes 0), "baseline" on the
+        baseline's row, ``+1.3 [missing]`` without score files, "missing" without results."""
+        if self.missing:
+            return MISSING
+        if self.is_baseline:
+            return BASELINE
+        if self.paired is not None:
+            return interval_text(self.paired)
+        return MISSING if self.gain is None else f"{_num(self.gain, 1, sign=True)} [{MISSING}]"
 
     @property
     def missing(self) -> bool:
@@ -114,6 +136,24 @@ def read_benchmark(path: str | Path) -> dict[str, float] | None:
     return out
 
 
+def read_benchmarks(benchmarks_dir: str | Path, pattern: str, ds: str,
+                    seed: int) -> dict[str, float] | None:
+    """A seed run's cost from its benchmark file(s): ``pattern`` joins several with `` + ``
+    (a late fusion costs its streams): wall seconds and CPU time add up, ``max_rss`` is the
+    largest; ``None`` unless every file is there."""
+    parts = [read_benchmark(Path(benchmarks_dir) / p.strip().format(ds=ds, seed=seed))
+             for p in pattern.split(" + ")]
+    if not parts or any(p is None for p in parts):
+        return None
+    out: dict[str, float] = {}
+    for key in ("s", "cpu_time"):
+        if all(key in p for p in parts):
+            out[key] = sum(p[key] for p in parts)
+    if all("max_rss" in p for p in parts):
+        out["max_rss"] = max(p["max_rss"] for p in parts)
+    return out
+
+
 def _seed_top1(
     method_result: str, ds: str, seeds: Sequence[int], results_dir: str
 ) -> dict[int, dict]:
@@ -131,6 +171,15 @@ def paper_gain_for(method: Method, ds: str) -> tuple[float | None, str | None]:
         if setting.lower() == ds.lower():
             return gain, setting
     return None, None
+
+
+def paired_for(result: str, baseline: str, ds: str, seeds: Sequence[int],
+               results_dir: str) -> PairedGain | None:
+    """The paired gain of seed runs ``result`` over ``baseline`` from their score files."""
+    if result == baseline:
+        return None
+    return compare({s: seed_scores_path(result, ds, s, results_dir) for s in seeds},
+                   {s: seed_scores_path(baseline, ds, s, results_dir) for s in seeds})
 
 
 def leaderboard_rows(
@@ -153,8 +202,9 @@ def leaderboard_rows(
         found = results_of(m.result)
         top1 = [100.0 * float(r["metrics"]["top1"]) for r in found.values()]
         base = results_of(m.baseline)
-        gain = None
-        if top1 and base:
+        paired = paired_for(m.result, m.baseline, ds, list(found), results_dir) if found else None
+        gain = paired.gain if paired is not None else None
+        if gain is None and top1 and base:
             base_top1 = [100.0 * float(r["metrics"]["top1"]) for r in base.values()]
             gain = sum(top1) / len(top1) - sum(base_top1) / len(base_top1)
         extra = None
@@ -162,11 +212,8 @@ def leaderboard_rows(
             values = [_dotted(r, m.extra_samples_key) for r in found.values()]
             values = [float(v) for v in values if v is not None]
             extra = sum(values) / len(values) if values else None
-        benches = [
-            b
-            for seed in found
-            if (b := read_benchmark(Path(benchmarks_dir) / m.benchmark.format(ds=ds, seed=seed)))
-        ]
+        benches = [b for seed in found
+                   if (b := read_benchmarks(benchmarks_dir, m.benchmark, ds, seed))]
         walls = [b["s"] for b in benches if "s" in b]
         rss = [b["max_rss"] for b in benches if "max_rss" in b]
         paper_gain, setting = paper_gain_for(m, ds)
@@ -183,6 +230,7 @@ def leaderboard_rows(
                 paper_gain=paper_gain,
                 paper_setting=setting,
                 n_test=next((n for r in found.values() if (n := test_videos(r))), None),
+                paired=paired,
             )
         )
     return rows
@@ -203,36 +251,57 @@ def format_top1(row: Row) -> str:
     return f"{mean:.2f}" if n == 1 else f"{mean:.2f} ± {std:.2f} (n={n})"
 
 
-def leaderboard_markdown(rows: Sequence[Row], ds: str, seeds: Sequence[int]) -> str:
-    header = [
-        "Family", "Method", "Result", "Top-1 (%)", "SE (test set)", "Gain vs baseline (pp)",
-        "Paper gain (pp)",
-        "Extra train samples", "Train wall (s)", "Peak RSS (MB)",
+def _pairing_text(row: Row) -> str:
+    """``3 × 200``: seeds × test videos the interval pairs."""
+    if row.missing:
+        return MISSING
+    if row.is_baseline or row.paired is None:
+        return NONE if row.is_baseline else MISSING
+    return f"{row.paired.n_seeds} × {row.paired.n_videos}"
+
+
+MD_HEADER = (
+    "Family", "Method", "Result", "Top-1 (%)", "SE (test set)",
+    "Gain vs baseline (pp) [95 % CI]", "p (paired)", "Seeds × test videos", "Paper gain (pp)",
+    "Extra train samples", "Train wall (s)", "Peak RSS (MB)",
+)  # fmt: skip
+HTML_COLUMNS = ("family", "method", "result", "top1", "se", "gain", "p", "pairing", "paper_gain",
+                "extra", "wall_s", "rss")
+
+
+def _cells(r: Row) -> list[str]:
+    paper = r.paper_text()
+    if r.missing:
+        return [r.method.family, r.method.name, r.method.result, MISSING, MISSING, MISSING,
+                MISSING, MISSING, paper, MISSING, MISSING, MISSING]  # fmt: skip
+    p = NONE if r.is_baseline else p_text(r.paired.p_value if r.paired else None)
+    return [
+        r.method.family, r.method.name, r.method.result, format_top1(r),
+        _num(r.standard_error), r.gain_text(), p, _pairing_text(r), paper,
+        _num(r.extra_samples, 0), _num(r.wall_s, 1), _num(r.peak_rss_mb, 0),
     ]  # fmt: skip
-    body = []
-    for r in rows:
-        paper = r.paper_text()
-        if r.missing:
-            body.append([r.method.family, r.method.name, r.method.result, MISSING, MISSING,
-                         MISSING, paper, MISSING, MISSING, MISSING])  # fmt: skip
-            continue
-        gain = "baseline" if r.method.result == r.method.baseline else _num(r.gain, sign=True)
-        body.append([
-            r.method.family, r.method.name, r.method.result, format_top1(r),
-            _num(r.standard_error), gain, paper,
-            _num(r.extra_samples, 0), _num(r.wall_s, 1), _num(r.peak_rss_mb, 0),
-        ])  # fmt: skip
-    intro = (
-        f"# Leaderboard: {ds}\n\n"
+
+
+def leaderboard_intro(ds: str, seeds: Sequence[int]) -> str:
+    return (
         f"Top-1 over classifier seeds {', '.join(map(str, seeds))} "
         "(mean ± sample std, n = seeds found; one seed: the mean alone); SE: the standard error "
-        "that mean has from the finite test set alone, 100·sqrt(p(1−p)/n_test). Gain: mean "
-        "top-1 minus the family's own no-augmentation baseline, in percentage points. Paper "
-        "gain: the same difference as the paper reports it, in the paper's setting (in "
-        "brackets; every setting when none is this dataset). Cost: mean "
-        "wall seconds and largest peak RSS of the seed runs (Snakemake benchmark files).\n\n"
+        "that mean has from the finite test set alone, 100·sqrt(p(1−p)/n_test). "
+        f"{INTERVAL_NOTE} Baseline: the family's own no-augmentation run; p: paired permutation "
+        "test over the test videos. Paper gain: the same difference as the paper reports it, in "
+        "the paper's setting (in brackets; every setting when none is this dataset). Cost: mean "
+        "wall seconds and largest peak RSS of the seed runs (Snakemake benchmark files; a "
+        "fusion adds up its streams')."
     )
-    return intro + markdown_table(header, body)
+
+
+def leaderboard_markdown(rows: Sequence[Row], ds: str, seeds: Sequence[int]) -> str:
+    intro = f"# Leaderboard: {ds}\n\n{leaderboard_intro(ds, seeds)}\n\n"
+    return intro + markdown_table(MD_HEADER, [_cells(r) for r in rows])
+
+
+def _f(value: float | None, spec: str = ".4f") -> str:
+    return "" if value is None else format(value, spec)
 
 
 def leaderboard_csv(rows: Sequence[Row]) -> str:
@@ -242,19 +311,21 @@ def leaderboard_csv(rows: Sequence[Row]) -> str:
     for r in rows:
         stats = r.stats
         mean, std, n = stats if stats else (None, None, 0)
+        pg = r.paired
         writer.writerow([
             r.dataset, r.method.family, r.method.name, r.method.result,
             MISSING if r.missing else "ok", n,
-            "" if mean is None else f"{mean:.4f}",
-            "" if std is None or n < 2 else f"{std:.4f}",
-            "" if r.standard_error is None else f"{r.standard_error:.4f}",
-            "" if r.gain is None else f"{r.gain:.4f}",
+            _f(mean), "" if std is None or n < 2 else f"{std:.4f}", _f(r.standard_error),
+            "" if r.is_baseline else _f(r.gain),
+            _f(pg.low if pg else None), _f(pg.high if pg else None),
+            _f(pg.p_value if pg else None, ".6g"),
+            "" if pg is None else str(pg.excludes_zero).lower(),
+            "" if pg is None else pg.n_seeds, "" if pg is None else pg.n_videos,
             "" if r.paper_gain is None else f"{r.paper_gain:.2f}",
             r.paper_setting or "",
             ";".join(f"{k}:{g:+.2f}" for k, g in r.paper_gains.items()),
             "" if r.extra_samples is None else f"{r.extra_samples:g}",
-            "" if r.wall_s is None else f"{r.wall_s:.2f}",
-            "" if r.peak_rss_mb is None else f"{r.peak_rss_mb:.1f}",
+            _f(r.wall_s, ".2f"), _f(r.peak_rss_mb, ".1f"),
         ])  # fmt: skip
     return buf.getvalue()
 
@@ -263,33 +334,32 @@ HTML_STYLE = (
     "body{font-family:sans-serif;font-size:13px;margin:12px}"
     "table{border-collapse:collapse}th,td{border:1px solid #bbb;padding:3px 8px;text-align:right}"
     "th{background:#eee}td.text{text-align:left}tr.missing td{color:#999;font-style:italic}"
+    "td.excludes0{font-weight:bold}"
 )
 
 
 def leaderboard_html(rows: Sequence[Row], ds: str, seeds: Sequence[int]) -> str:
     """The Markdown table as a standalone HTML page (what Snakemake's report shows inline); each
-    row carries ``data-result`` and each cell a ``data-col`` for readers and tests."""
+    row carries ``data-result`` and each cell a ``data-col`` for readers and tests; a gain whose
+    interval excludes 0 is bold."""
     from html import escape
 
-    md = leaderboard_markdown(rows, ds, seeds).splitlines()
-    intro = md[2]
-    table = [line.strip("|").split(" | ") for line in md[4:] if line.startswith("|")]
-    header, body = [c.strip() for c in table[0]], table[2:]
-    cols = ["family", "method", "result", "top1", "se", "gain", "paper_gain", "extra", "wall_s",
-            "rss"]
     out = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>Leaderboard: {escape(ds)}</title><style>{HTML_STYLE}</style></head><body>",
-        f"<h2>Leaderboard: {escape(ds)}</h2><p>{escape(intro)}</p><table><thead><tr>",
-        "".join(f"<th>{escape(h)}</th>" for h in header),
+        f"<h2>Leaderboard: {escape(ds)}</h2><p>{escape(leaderboard_intro(ds, seeds))}</p>",
+        "<table><thead><tr>", "".join(f"<th>{escape(h)}</th>" for h in MD_HEADER),
         "</tr></thead><tbody>",
     ]
-    for row, cells in zip(rows, body, strict=True):
+    for row in rows:
         cls = " class='missing'" if row.missing else ""
         out.append(f"<tr data-result='{escape(row.method.result)}'{cls}>")
-        for i, (col, cell) in enumerate(zip(cols, cells, strict=True)):
-            kind = " class='text'" if i < 3 else ""
-            out.append(f"<td data-col='{col}'{kind}>{escape(cell.strip())}</td>")
+        for i, (col, cell) in enumerate(zip(HTML_COLUMNS, _cells(row), strict=True)):
+            kinds = (["text"] if i < 3 else []) + (
+                ["excludes0"] if col == "gain" and row.paired and row.paired.excludes_zero
+                else [])
+            kind = f" class='{' '.join(kinds)}'" if kinds else ""
+            out.append(f"<td data-col='{col}'{kind}>{escape(cell)}</td>")
         out.append("</tr>")
     out.append("</tbody></table></body></html>\n")
     return "".join(out)
@@ -299,8 +369,11 @@ FAMILY_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#93786
 
 
 def leaderboard_plot(rows: Sequence[Row], ds: str, out: str | Path) -> None:
-    """Horizontal bars: top-1 mean per method, error bars = sample std over seeds (none for one
-    seed), one colour per family; missing methods are listed with an empty bar."""
+    """Two panels, one line per method, one colour per family. Left: top-1 mean per method, error
+    bars = sample std over seeds (none for one seed). Right: the gain over the family's baseline
+    with its paired 95 % interval (filled marker: the interval excludes 0; hollow: it contains
+    0); baseline rows and methods without scores have no point there. Missing methods are listed
+    with an empty bar."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -311,11 +384,14 @@ def leaderboard_plot(rows: Sequence[Row], ds: str, out: str | Path) -> None:
     labels, means, errs, colours = [], [], [], []
     for r in rows:
         stats = r.stats
-        labels.append(f"{r.method.family}: {r.method.name}" + (" (missing)" if r.missing else ""))
+        suffix = " (missing)" if r.missing else " (baseline)" if r.is_baseline else ""
+        labels.append(f"{r.method.family}: {r.method.name}"[:60] + suffix)
         means.append(stats[0] if stats else 0.0)
         errs.append(stats[1] if stats and stats[2] > 1 else 0.0)
         colours.append(colour[r.method.family])
-    fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(rows), 2) + 1.2))
+    fig, (ax, axg) = plt.subplots(
+        1, 2, figsize=(12.5, 0.32 * max(len(rows), 2) + 1.6), sharey=True,
+        gridspec_kw={"width_ratios": [1.0, 1.1]})
     y = list(range(len(rows)))[::-1]
     ax.barh(y, means, color=colours, edgecolor="black", linewidth=0.4)
     several = [i for i, r in enumerate(rows) if r.stats and r.stats[2] > 1]  # one seed: no bar
@@ -323,13 +399,24 @@ def leaderboard_plot(rows: Sequence[Row], ds: str, out: str | Path) -> None:
         [means[i] for i in several], [y[i] for i in several], xerr=[errs[i] for i in several],
         fmt="none", ecolor="black", capsize=3,
     )  # fmt: skip
-    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_yticks(y, labels, fontsize=7)
     ax.set_xlabel("top-1 accuracy (%), mean ± std over seeds")
     ax.set_xlim(0, 100)
     ax.set_title(f"Leaderboard on {ds}")
     for f in families:
         ax.bar(0, 0, color=colour[f], label=f)
     ax.legend(loc="lower right", fontsize=8)
+    axg.axvline(0.0, color="black", linewidth=0.8)
+    for i, r in enumerate(rows):
+        pg = r.paired
+        if pg is None:
+            continue
+        axg.errorbar([pg.gain], [y[i]], xerr=[[pg.gain - pg.low], [pg.high - pg.gain]],
+                     fmt="o", color=colours[i], ecolor=colours[i], capsize=3, markersize=5,
+                     markerfacecolor=colours[i] if pg.excludes_zero else "white")
+    axg.set_xlabel("gain over the family's baseline (top-1 points), paired 95 % interval")
+    axg.set_title("filled: interval excludes 0", fontsize=9)
+    axg.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

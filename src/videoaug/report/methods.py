@@ -10,8 +10,14 @@ registers by defining ``FAMILY`` in its ``videoaug.methods.<id>.leaderboard`` mo
 :data:`FAMILY_MODULES` (and, when it has paper numbers, a YAML file under ``paper_numbers/``).
 
 Paper gains are top-1 differences in percentage points, method minus the paper's own baseline, in
-the paper's setting (dataset named beside the number): Zhang et al. 2020 (Figure 4 discussion,
-``paper_numbers/zhang2020.yaml``) and Kim et al. 2020 (Tables 2-6, ``paper_numbers/kim2020.yaml``).
+the paper's setting (named beside the number), computed from the packaged numbers: Zhang et al. 2020
+(Figure 4 discussion, ``paper_numbers/zhang2020.yaml``), Kim et al. 2020 (Tables 2-6,
+``kim2020.yaml``), Gowda et al. 2022 (Tables 1, 2, 5, ``gowda2022.yaml``) and Tavakolian et al.
+2019 (Table 1, ``tavakolian2019.yaml``).
+
+Every seed run writes its per-video test scores beside its JSON (:func:`seed_scores_path`); the
+leaderboard and the claims table pair a method's with its baseline's
+(:mod:`videoaug.report.paired`).
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ class Method:
     """One leaderboard row: a method or variant of a family, by its result name.
 
     ``benchmark`` is a pattern with ``{ds}`` and ``{seed}``, relative to ``benchmarks/``
-    (Snakemake's ``benchmark:`` file of the seed run); ``extra_samples_key`` a dotted key of the
+    (Snakemake's ``benchmark:`` file of the seed run; several joined by `` + `` add up, e.g. the
+    streams of a late fusion); ``extra_samples_key`` a dotted key of the
     result JSON (``counts.train_generated``); ``paper_gains`` maps the paper's
     setting (e.g. ``UCF4``) to its reported gain in points.
     """
@@ -62,6 +69,8 @@ class Family:
 FAMILY_MODULES: tuple[str, ...] = (
     "videoaug.methods.sps.leaderboard",
     "videoaug.methods.tda.leaderboard",
+    "videoaug.methods.l2a.leaderboard",
+    "videoaug.methods.avd.leaderboard",
 )
 
 
@@ -100,6 +109,11 @@ def seed_result_path(result: str, ds: str, seed: int, results_dir: str = "result
     return f"{results_dir}/seeds/{ds}_{result}_s{seed}.json"
 
 
+def seed_scores_path(result: str, ds: str, seed: int, results_dir: str = "results") -> str:
+    """Where that seed run writes its per-video test scores (``.npz``)."""
+    return f"{results_dir}/scores/seeds/{ds}_{result}_s{seed}.npz"
+
+
 def leaderboard_params(config: Mapping[str, Any], ds: str) -> dict[str, Any]:
     """The ``leaderboard`` command's ``--params``: dataset, ``report.seeds``, every registered
     method (all families: a family whose runs were not asked for shows as missing)."""
@@ -111,12 +125,14 @@ def leaderboard_params(config: Mapping[str, Any], ds: str) -> dict[str, Any]:
 
 
 def leaderboard_inputs(config: Mapping[str, Any], ds: str) -> list[str]:
-    """The seed results the ``leaderboard`` rule builds: ``leaderboard.families`` (null = all)."""
+    """The seed results and their per-video scores the ``leaderboard`` rule builds:
+    ``leaderboard.families`` (null = all)."""
     families = config.get("leaderboard", {}).get("families")
     names = dict.fromkeys(
         n for m in registered_methods(config, families) for n in (m.result, m.baseline)
     )
-    return [seed_result_path(n, ds, s) for n in names for s in config["report"]["seeds"]]
+    return [path for n in names for s in config["report"]["seeds"]
+            for path in (seed_result_path(n, ds, s), seed_scores_path(n, ds, s))]
 
 
 def leaderboard_datasets(config: Mapping[str, Any]) -> list[str]:

@@ -55,3 +55,36 @@ def test_report_paths_cover_every_table():
         assert f"results/seeds/synth4_avd_{stream}_s0.json" in paths, stream
     assert not any(p.startswith("results/seeds/synth4shift_") for p in paths)  # one direction
     assert len(paths) == len(set(paths))
+
+
+def test_table1_gain_is_paired_with_the_rgb_frames_by_seed(tmp_path):
+    import numpy as np
+
+    from tests.report.scorefiles import correct_with, write_scores
+    from videoaug.report.paired import compare, interval_text, scores_path_for
+
+    rng = np.random.default_rng(0)
+    paths, method, base = [], {}, {}
+    for seed in (0, 1, 2):
+        frames = correct_with(50, 20, rng)
+        fused = frames.copy()
+        fused[np.flatnonzero(~frames)[:10]] = True
+        for stream, correct, backbone in (("frames_rgb", frames, "tsn_resnet18"),
+                                          ("flow+rgb", fused, None)):
+            path = tmp_path / "seeds" / f"synth4_avd_{stream}_s{seed}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _result(path, "synth4", f"avd_{stream}", float(correct.mean()), backbone=backbone)
+            record = json.loads(path.read_text())
+            path.write_text(json.dumps({**record, "seed": seed}))
+            write_scores(scores_path_for(path), correct)
+            (method if stream == "flow+rgb" else base)[seed] = scores_path_for(path)
+            paths.append(path)
+    write_tables(paths, tmp_path / "tables", ["synth4"])
+    t1 = (tmp_path / "tables" / "tavakolian2019_table1.md").read_text()
+    expected = compare(method, base)
+    assert expected.gain == 20.0  # 10 of 50 videos
+    row = next(line for line in t1.splitlines() if line.startswith("| AVD (OF)+AVD (RGB) |"))
+    assert row.rstrip().endswith(f"| {interval_text(expected)} |")
+    rgb = next(line for line in t1.splitlines() if line.startswith("| RGB |"))
+    assert rgb.rstrip().endswith("| baseline |")
+    assert "synth4 gain vs RGB (pp) [95 % CI]" in t1

@@ -87,6 +87,10 @@ def test_train_fewshot_result_contract_and_determinism(tiny10, tmp_path):
     base = train_fewshot(tiny10["manifest"], tiny10["frames"], [], [], None, _params("pn", 1),
                          tmp_path / "c.json")
     assert base["counts"]["train_generated"] == 0 and base["labelled"] == res["labelled"]
+    # per-episode accuracies on the same episodes: what Table 4 pairs
+    assert len(m["episode_accuracy"]) == m["episodes"]
+    assert m["top1"] == pytest.approx(np.mean(m["episode_accuracy"]))
+    assert base["metrics"]["episodes_sha256"] == m["episodes_sha256"]
     with pytest.raises(ValueError, match="masks and backgrounds"):
         train_fewshot(tiny10["manifest"], tiny10["frames"], [], [], None,
                       _params("pn_l2a", 1), tmp_path / "d.json")

@@ -6,6 +6,7 @@ import math
 import statistics
 from pathlib import Path
 
+import pytest
 import yaml
 
 from videoaug.config import load_config
@@ -67,10 +68,12 @@ def test_table1_cells_against_an_independent_computation(tmp_path):
     full = _row(text, "Selector + Compositing + Matching")
     assert full[5] == "58.9" and full[6] == "`l2a`"  # the paper's number, from the package
     assert full[7] == "1,600" and full[8] == "700" and full[9] == "32"
-    assert full[-1] == _expected(values["l2a"], 200)
-    assert _row(text, "Matching")[-1] == _expected(values["l2a_random_nocomp"], 200)
-    assert _row(text, "Selector + Matching")[-1].startswith("55.50, SE ")
-    assert _row(text, "none (baseline)")[-1] == gowda2022.MISSING
+    assert full[-2] == _expected(values["l2a"], 200)
+    assert full[-1] == gowda2022.MISSING  # the paired gain needs scores files and the baseline
+    assert _row(text, "Matching")[-2] == _expected(values["l2a_random_nocomp"], 200)
+    assert _row(text, "Selector + Matching")[-2].startswith("55.50, SE ")
+    assert _row(text, "none (baseline)")[-2] == gowda2022.MISSING
+    assert _row(text, "none (baseline)")[-1] == "baseline"  # Table 1's own baseline row
     assert _row(text, "Compositing")[7] == gowda2022.MISSING
     assert "l2a_none" in text  # the reference row
 
@@ -85,12 +88,12 @@ def test_tables_2_and_5_and_missing(tmp_path):
     text2 = gowda2022.render_table(2, params, tmp_path)
     row = _row(text2, "L2A w/o All")
     assert row[1] == "54.5" and row[3:5] == ["people_boxes", "raw"]
-    assert row[-1] == _expected([40.0, 45.0], 40)
-    assert _row(text2, "L2A w/o Inpaint")[-1] == gowda2022.MISSING
+    assert row[-2] == _expected([40.0, 45.0], 40)
+    assert _row(text2, "L2A w/o Inpaint")[-2] == gowda2022.MISSING
     text5 = gowda2022.render_table(5, {**params, "table": 5}, tmp_path)
     actor = _row(text5, "ActorCut [43]")
-    assert actor[1:3] == ["68.3", "44.5"] and actor[-1] == _expected([50.0, 55.0], 40)
-    assert _row(text5, "Standard")[-1] == gowda2022.MISSING
+    assert actor[1:3] == ["68.3", "44.5"] and actor[-2] == _expected([50.0, 55.0], 40)
+    assert _row(text5, "Standard")[-2] == gowda2022.MISSING
     assert "Sports1M" in text5  # the paper's pre-trained rows, for reference
 
 
@@ -102,17 +105,22 @@ def test_table3_reads_the_semi_supervised_names(tmp_path):
     paths = gowda2022.table_inputs(config, 3)
     assert "results/seeds/synth4_cutmix_semi20_s2.json" in paths
     assert "results/seeds/synth4_none_semi50_s0.json" in paths
-    assert len(paths) == len(gowda2022.SEMI_METHODS) * 2 * len(config["report"]["seeds"])
+    # each seed run's JSON and its per-video scores (the paired gain column)
+    assert len(paths) == len(gowda2022.SEMI_METHODS) * 2 * len(config["report"]["seeds"]) * 2
+    assert "results/scores/seeds/synth4_cutmix_semi20_s2.npz" in paths
     for seed, top in enumerate([0.7, 0.72, 0.74]):
         _write(tmp_path / "seeds" / f"synth4_l2a_semi20_s{seed}.json", top)
     text = gowda2022.render_table(3, params, tmp_path)
     l2a = _row(text, "L2A")
     header = _row(text, "method")
-    assert header[2:6] == ["paper UCF101 50%", "ours synth4 50%", "paper UCF101 20%",
-                           "ours synth4 20%"]
+    assert header[2:8] == ["paper UCF101 50%", "ours synth4 50%", "gain vs none 50% (pp) [95 % CI]",
+                           "paper UCF101 20%", "ours synth4 20%",
+                           "gain vs none 20% (pp) [95 % CI]"]
     assert l2a[2] == "72.1" and l2a[3] == gowda2022.MISSING
-    assert l2a[4] == "60.3" and l2a[5] == _expected([70.0, 72.0, 74.0], 200)
-    assert _row(text, "no augmentation (ours only)")[4] == "–"
+    assert l2a[5] == "60.3" and l2a[6] == _expected([70.0, 72.0, 74.0], 200)
+    assert l2a[7] == gowda2022.MISSING  # no labelled-only runs (and no scores) to pair with
+    assert _row(text, "no augmentation (ours only)")[5] == "–"
+    assert _row(text, "no augmentation (ours only)")[7] == "baseline"
     del config["l2a"]["semi"]
     assert gowda2022.table_params(config, 3)["fractions"] == list(
         gowda2022.DEFAULT_SEMI_FRACTIONS)
@@ -126,15 +134,57 @@ def test_table4_reads_the_fewshot_names(tmp_path):
     params = gowda2022.table_params(config, 4)
     assert gowda2022.table_inputs(config, 4)[0] == "results/seeds/synth10_fewshot_pn_1shot_s0.json"
     tops, cis = [0.60, 0.64], [0.02, 0.04]
+    episodes = {"pn": [[0.5, 0.6, 0.7, 0.6], [0.6, 0.6, 0.5, 0.7]],
+                "pn_l2a": [[0.6, 0.6, 0.8, 0.6], [0.7, 0.6, 0.6, 0.7]]}
     for seed, (top, ci) in enumerate(zip(tops, cis, strict=True)):
-        _write(tmp_path / "seeds" / f"synth10_fewshot_pn_l2a_5shot_s{seed}.json", top,
-               metrics={"ci95": ci})
+        for method in ("pn", "pn_l2a"):
+            _write(tmp_path / "seeds" / f"synth10_fewshot_{method}_5shot_s{seed}.json",
+                   top if method == "pn_l2a" else 0.5,
+                   metrics={"ci95": ci, "episode_accuracy": episodes[method][seed],
+                            "episodes_sha256": f"e{seed}"})
+    for path in (tmp_path / "seeds").glob("*.json"):  # the seed is in the result
+        record = json.loads(path.read_text())
+        path.write_text(json.dumps({**record, "seed": int(path.stem.rsplit("_s", 1)[1])}))
     text = gowda2022.render_table(4, params, tmp_path)
     row = _row(text, "C3D-PN + L2A")
     mean, std = statistics.mean([60.0, 64.0]), statistics.stdev([60.0, 64.0])
-    assert row[4] == "79.1"  # UCF101 5-shot, split S
-    assert row[5] == f"{mean:.2f} ± {std:.2f} (n=2), CI95 ±3.00"
+    assert row[5] == "79.1"  # UCF101 5-shot, split S
+    assert row[6] == f"{mean:.2f} ± {std:.2f} (n=2), CI95 ±3.00"
     assert row[3] == gowda2022.MISSING
+    # paired episode by episode and seed by seed: +0.1 on 4 of 8 episodes -> +5 points
+    from videoaug.report.paired import interval_text, paired_gain
+
+    expected = paired_gain(episodes["pn_l2a"], episodes["pn"])
+    assert expected.gain == pytest.approx(5.0)
+    assert row[7] == interval_text(expected) and _row(text, "C3D-PN [31]")[7] == "baseline"
+    for path in (tmp_path / "seeds").glob("*pn_5shot_s1.json"):  # other episodes: not paired
+        record = json.loads(path.read_text())
+        record["metrics"]["episodes_sha256"] = "other"
+        path.write_text(json.dumps(record))
+    with pytest.raises(ValueError, match="different episodes"):
+        gowda2022.render_table(4, params, tmp_path)
+
+
+def test_table5_gain_is_paired_with_standard(tmp_path):
+    import numpy as np
+
+    from tests.report.scorefiles import correct_with, write_run
+    from videoaug.report.paired import compare, interval_text, seed_scores
+
+    rng = np.random.default_rng(0)
+    for seed in (0, 1):
+        base = correct_with(60, 30, rng)
+        better = base.copy()
+        better[np.flatnonzero(~base)[:9]] = True
+        write_run(tmp_path, "synth4", "l2a_none", seed, base)
+        write_run(tmp_path, "synth4", "l2a", seed, better)
+    text = gowda2022.render_table(5, {"table": 5, "datasets": ["synth4"], "seeds": [0, 1]},
+                                  tmp_path)
+    expected = compare(seed_scores(tmp_path, "synth4", "l2a", [0, 1]),
+                       seed_scores(tmp_path, "synth4", "l2a_none", [0, 1]))
+    assert expected.gain == pytest.approx(15.0)
+    assert _row(text, "L2A")[-1] == interval_text(expected)
+    assert _row(text, "Standard")[-1] == "baseline"
 
 
 def test_cli_writes_the_table(tmp_path, capsys):

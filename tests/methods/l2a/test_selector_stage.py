@@ -182,7 +182,12 @@ def test_train_l2a_and_baseline_follow_the_result_contract(tiny, tmp_path):
     res = train_l2a(tiny["manifest"], *args, pairs, _classifier_params("l2a"),
                     tmp_path / "l2a.json")
     base = train_l2a(tiny["manifest"], *args, None, _classifier_params("l2a_none"),
-                     tmp_path / "none.json")
+                     tmp_path / "none.json", tmp_path / "none.npz")
+    from videoaug.report.paired import load_correct
+
+    ids, correct, _ = load_correct(tmp_path / "none.npz")  # scores for the paired comparisons
+    assert len(ids) == base["counts"]["test_videos"]
+    assert base["metrics"]["top1"] == pytest.approx(correct.mean())
     for r in (res, base):
         assert RESULT_KEYS <= set(r) and 0.0 <= r["metrics"]["top1"] <= 1.0
     assert res["method"] == "l2a" and base["method"] == "l2a_none"

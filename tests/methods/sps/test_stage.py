@@ -230,7 +230,10 @@ def test_fusion_is_the_weighted_mean(tmp_path):
         [1.0, 3.0],
         "sps_fused",
         tmp_path / "f.json",
+        tmp_path / "f.npz",
     )
     fused = (1 * p1 + 3 * p2) / 4  # argmax: [1, 1, 0] -> one of three correct
+    probs, fused_labels, fused_ids = load_scores(tmp_path / "f.npz")  # in the first stream's order
+    assert fused_ids == ids and np.allclose(probs, fused) and (fused_labels == labels).all()
     assert result["metrics"]["top1"] == pytest.approx(np.mean(fused.argmax(1) == labels))
     assert result["method"] == "sps_fused"

@@ -179,3 +179,36 @@ def test_fig4_table_reports_se_and_pool_quality(tmp_path):
     old = {"mean": {"generated": {"consistency": 0.9}, "real_heldout": {"consistency": 0.7}},
            "classes": {"A": {"passes": True}}}
     assert pool_quality_cell({"gan_quality": old}) == "old measure: rerun gan_quality"
+
+
+def test_fig4_and_table2_gains_are_paired_with_ssdi(tmp_path):
+    import numpy as np
+
+    from tests.report.scorefiles import correct_with, write_run, write_scores
+    from videoaug.report.paired import compare, interval_text, seed_scores
+
+    rng = np.random.default_rng(0)
+    for seed in (0, 1, 2):
+        ssdi = correct_with(80, 40, rng)
+        sps = ssdi.copy()
+        sps[np.flatnonzero(~ssdi)[:8]] = True
+        write_run(tmp_path, "ucf4", "ssdi", seed, ssdi)
+        write_run(tmp_path, "ucf4", "sps", seed, sps)
+    text = fig4_table(tmp_path, ["ucf4"], [0, 1, 2])
+    expected = compare(seed_scores(tmp_path, "ucf4", "sps", [0, 1, 2]),
+                       seed_scores(tmp_path, "ucf4", "ssdi", [0, 1, 2]))
+    assert expected.gain == pytest.approx(10.0)  # 8 of 80 videos
+    sps_row = next(line for line in text.splitlines() if "SPS-GAN" in line)
+    assert f"| {interval_text(expected)} |" in sps_row
+    assert "| baseline |" in next(line for line in text.splitlines() if "| SSDI |" in line)
+    # Table 2: the config-seed runs, one seed (videos resampled only)
+    base, plain = correct_with(80, 40, rng), correct_with(80, 30, rng)
+    for name, correct in (("ssdi", base), ("sps_plain", plain)):
+        _write(tmp_path / f"hmdb4_{name}.json", float(correct.mean()))
+        write_scores(tmp_path / "scores" / f"hmdb4_{name}.npz", correct)
+    one = compare({0: tmp_path / "scores" / "hmdb4_sps_plain.npz"},
+                  {0: tmp_path / "scores" / "hmdb4_ssdi.npz"})
+    assert one.n_seeds == 1 and one.gain == pytest.approx(-12.5)
+    gan_row = next(line for line in table2_table(tmp_path, ["hmdb4"]).splitlines()
+                   if line.startswith("| GAN |"))
+    assert f"| {interval_text(one)} |" in gan_row

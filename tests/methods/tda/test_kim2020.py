@@ -59,17 +59,43 @@ def test_paper_numbers_beside_mean_and_std_over_seeds(results_dir):
     std = statistics.stdev([50.0, 60.0, 80.0])  # sample std, independent of the module
     baseline = _row(text, "Table 2", "Baseline")
     assert baseline == ["Baseline", "`none`", "49.37", "73.62", f"{mean:.1f} ± {std:.1f} (3)",
-                        "100.0 ± 0.0 (3)"]
+                        "100.0 ± 0.0 (3)", "baseline"]
     assert _row(text, "Table 6", "Baseline")[2:4] == ["35.56", "66.27"]  # HMDB-51 averages
     cutmix = _row(text, "Table 4", "CutMix (alpha=2)")
-    assert cutmix[2:] == ["50.81", "75.62", "55.0 (1)", "90.0 (1)"]
+    assert cutmix[2:] == ["50.81", "75.62", "55.0 (1)", "90.0 (1)", "—"]  # no scores: no gain
     assert _row(text, "Table 5", "FrameMixUp")[4] == "70.0 (1)"  # matched through the alias
     # not run: shown as missing, paper numbers still there
     assert _row(text, "Table 2", "RandAugment Temporal+ (RandAugment-T)")[2:] == [
-        "69.23", "89.20", "—", "—"]
+        "69.23", "89.20", "—", "—", "—"]
     assert "ucf4" not in text  # a dataset without results gets no columns
     other = text.split("## Other policies")[1]
     assert "`cutmix:a3`" in other and "45.0 (1)" in other and "`none`" not in other
+
+
+def test_gain_column_pairs_each_row_with_the_baseline_by_seed(tmp_path):
+    import numpy as np
+
+    from tests.report.scorefiles import correct_with, write_scores
+    from videoaug.report.paired import compare, interval_text, scores_path_for
+
+    rng = np.random.default_rng(0)
+    paths = []
+    for seed in (0, 1, 2):
+        base = correct_with(80, 40, rng)
+        better = base.copy()
+        better[np.flatnonzero(~base)[:12]] = True
+        for policy, correct in (("none", base), ("cutmix:a2:p0.5", better)):
+            path = fake_result(tmp_path, "synth4", policy, seed, float(correct.mean()))
+            write_scores(scores_path_for(path), correct)
+            paths.append(path)
+    text = build_kim2020_tables(paths, ["synth4"])
+    header = text.split("## Table 4")[1].splitlines()[4]
+    assert "synth4 gain vs Baseline (pp) [95 % CI]" in header
+    expected = compare(*({s: scores_path_for(tmp_path / "seeds" / f"synth4_tda_{slug}_s{s}.json")
+                          for s in (0, 1, 2)} for slug in ("cutmix-a2-p0.5", "none")))
+    assert expected.gain == pytest.approx(15.0)  # 12 of 80 videos
+    assert _row(text, "Table 4", "CutMix (alpha=2)")[-1] == interval_text(expected)
+    assert _row(text, "Table 4", "Baseline")[-1] == "baseline"
 
 
 def test_no_results_gives_the_paper_numbers_only():
@@ -146,7 +172,8 @@ def test_released_results_get_columns_beside_the_default_convention(tmp_path):
     text = build_kim2020_tables(sorted(tmp_path.glob("seeds/*.json")), ["synth4"])
     header = [line for line in text.split("## Table 2")[1].splitlines() if line.startswith("|")][0]
     assert [c.strip() for c in header.strip("|").split("|")][4:] == [
-        "synth4 Top-1", "synth4 released Top-1", "synth4 Top-5", "synth4 released Top-5"]
+        "synth4 Top-1", "synth4 released Top-1", "synth4 Top-5", "synth4 released Top-5",
+        "synth4 gain vs Baseline (pp) [95 % CI]", "synth4 released gain vs Baseline (pp) [95 % CI]"]
     temporal_plus = _row(text, "Table 2", "RandAugment Temporal+ (RandAugment-T)")
     assert temporal_plus[2:7] == ["69.23", "89.20", "55.0 ± 7.1 (2)", "75.0 ± 7.1 (2)",
                                   "100.0 ± 0.0 (2)"]

@@ -89,7 +89,8 @@ def _without_seconds(history):
 def test_result_follows_the_contract(tmp_path, tiny_store):
     manifest, shards = tiny_store
     out = tmp_path / "results" / "tiny_tda_mixup-a1.json"
-    returned = train_tda(manifest, shards, tiny_params("mixup"), out)
+    scores = tmp_path / "results" / "scores" / "tiny_tda_mixup-a1.npz"
+    returned = train_tda(manifest, shards, tiny_params("mixup"), out, scores)
     result = json.loads(out.read_text())
     assert result == json.loads(json.dumps(returned))
     assert RESULT_KEYS | {"policy"} <= set(result)
@@ -101,6 +102,11 @@ def test_result_follows_the_contract(tmp_path, tiny_store):
     assert confusion.shape == (3, 3) and confusion.sum() == 3 * TEST_PER_CLASS
     assert metrics["top1"] == pytest.approx(np.trace(confusion) / confusion.sum())
     assert metrics["top5"] == 1.0  # 3 classes: the true one is always among the top 5
+    # the per-video scores of the paired comparisons agree with the metrics
+    with np.load(scores, allow_pickle=False) as data:
+        probs, labels, ids = data["probs"], data["labels"], data["video_ids"]
+    assert len(ids) == len(set(ids.tolist())) == 3 * TEST_PER_CLASS
+    assert metrics["top1"] == pytest.approx(np.mean(probs.argmax(1) == labels))
     assert [r["epoch"] for r in result["history"]] == [0, 1]
     assert result["counts"]["train_real"] == 3 * TRAIN_PER_CLASS
     assert result["counts"]["test_videos"] == 3 * TEST_PER_CLASS

@@ -185,7 +185,7 @@ def cmd_train_l2a(args: argparse.Namespace) -> None:
     from videoaug.methods.l2a.train_stage import train_l2a
 
     train_l2a(args.manifest, args.frames, args.masks or [], args.backgrounds or [], args.pairs,
-              json.loads(args.params), args.out)
+              json.loads(args.params), args.out, args.scores)
 
 
 def add_train_command(sub: argparse._SubParsersAction) -> None:
@@ -197,6 +197,7 @@ def add_train_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backgrounds", nargs="*")
     p.add_argument("--pairs", help="pairs.h5 (method l2a)")
     p.add_argument("--out", required=True)
+    p.add_argument("--scores", help="per-video test scores (.npz; paired comparisons)")
     p.set_defaults(func=cmd_train_l2a)
 
 
@@ -243,7 +244,7 @@ def cmd_semi_teacher(args: argparse.Namespace) -> None:
     from videoaug.methods.l2a.semi_stage import TEACHER, teacher_stage
 
     teacher_stage(args.manifest, args.frames, _semi_params(args, TEACHER), args.out,
-                  args.pseudo_out)
+                  args.pseudo_out, args.scores)
 
 
 def cmd_semi_selector(args: argparse.Namespace) -> None:
@@ -269,7 +270,7 @@ def cmd_train_semi(args: argparse.Namespace) -> None:
     from videoaug.methods.l2a.semi_stage import train_semi
 
     train_semi(args.manifest, args.frames, args.masks or [], args.backgrounds or [], args.pairs,
-               args.pseudo, _semi_params(args, args.method), args.out)
+               args.pseudo, _semi_params(args, args.method), args.out, args.scores)
 
 
 def _common(p: argparse.ArgumentParser, add_param_args) -> None:
@@ -286,6 +287,7 @@ def _add_semi_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     _common(p, add_param_args)
     p.add_argument("--out", required=True, help="results/seeds/{ds}_none_semi{p}_s{seed}.json")
     p.add_argument("--pseudo-out", required=True, help="pseudo.json")
+    p.add_argument("--scores", help="per-video test scores (.npz; paired comparisons)")
     p.set_defaults(func=cmd_semi_teacher)
 
     p = sub.add_parser("semi-selector",
@@ -310,6 +312,7 @@ def _add_semi_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     p.add_argument("--pairs", help="pairs.h5 of semi-selector (method l2a)")
     p.add_argument("--pseudo", required=True, help="pseudo.json of semi-teacher")
     p.add_argument("--out", required=True)
+    p.add_argument("--scores", help="per-video test scores (.npz; paired comparisons)")
     p.set_defaults(func=cmd_train_semi)
 
 

@@ -26,6 +26,8 @@ the episodes from the same seed stream, so they differ only by the composites.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -51,6 +53,13 @@ from videoaug.train.video_classifier import CLIP_INPUTS, VideoClassifierParams, 
 
 log = logging.getLogger("videoaug")
 METHODS = ("pn", "pn_l2a")
+
+
+def episodes_digest(episodes: Sequence[fewshot.Episode]) -> str:
+    """What identifies the episodes (their support and query videos, in order): two runs with the
+    same digest were scored on the same episodes and can be paired episode by episode."""
+    text = json.dumps([[list(e.support), list(e.query)] for e in episodes])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class ForegroundComposites(CompositeClips):
@@ -180,7 +189,10 @@ def train_fewshot(manifest_path: str | Path, frames: Sequence[str | Path],
     metrics = {"top1": mean, "ci95": half, "episodes": len(episodes),
                "episode_std": float(np.std(accuracies, ddof=1)) if len(accuracies) > 1 else 0.0,
                "ways": int(params["ways"]), "shots": shots, "queries": int(params["queries"]),
-               "metric": params["metric"]}
+               "metric": params["metric"],
+               # per episode, for the paired comparison of two methods on the same episodes
+               "episode_accuracy": [float(a) for a in accuracies],
+               "episodes_sha256": episodes_digest(episodes)}
     result = result_record(
         dataset=manifest["dataset"], method=f"fewshot_{method}_{shots}shot", metrics=metrics,
         history=history,

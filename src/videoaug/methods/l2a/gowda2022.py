@@ -14,6 +14,13 @@ Our numbers: seed results, each cell the top-1 in percent as ``mean ± sample st
   ``l2a.fewshot.dataset``, ``metrics.top1`` the mean episode accuracy and ``metrics.ci95`` its
   95 % half-width (fractions);
 * Table 5 (augmenting the full training set): ``l2a_none`` (Standard), ``l2a_actorcut``, ``l2a``.
+
+Each of our cells has the paired top-1 gain over the table's baseline beside it, with its 95 %
+interval (:mod:`videoaug.report.paired`; per-video scores ``results/scores/seeds/...npz`` paired by
+seed): Table 1 over its no-component row, Table 2 over the full L2A row (the drop of each
+removed step), Table 3 over the labelled-only run at the same fraction, Table 5 over Standard
+(``l2a_none``); Table 4 pairs ``pn_l2a`` with ``pn`` episode by episode
+(``metrics.episode_accuracy``, the same episodes: ``metrics.episodes_sha256``) and seed by seed.
 """
 
 from __future__ import annotations
@@ -22,6 +29,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from videoaug.report.paired import (
+    INTERVAL_NOTE,
+    gain_cell,
+    interval_text,
+    paired_gain,
+    scores_path_for,
+)
 from videoaug.report.tables import (
     fmt_mean_std,
     fmt_mean_std_se,
@@ -42,6 +56,9 @@ DEFAULT_FEWSHOT_DATASET = "synth10"
 DEFAULT_SHOTS = (1, 2, 3, 4, 5)
 TABLE5_METHODS = ("l2a_none", "l2a_actorcut", "l2a")
 REFERENCE_METHOD = "l2a_none"  # shown under Table 1: no augmented samples at all
+TABLE_BASELINES = {1: "l2a_random_nocomp_nomatch", 2: "l2a", 5: "l2a_none"}  # each table's own
+SEMI_BASELINE = "none"  # Table 3: the labelled-only run at the same fraction
+FEWSHOT_BASELINE = "pn"
 
 
 # ------------------------------------------------------------------------------ configuration
@@ -104,7 +121,28 @@ def result_paths(params: Mapping, root: str = "results") -> list[str]:
 
 
 def table_inputs(config: Mapping, number: int) -> list[str]:
-    return result_paths(table_params(config, number))
+    """A table's seed results and (but Table 4, whose JSONs hold the episodes) their scores."""
+    paths = result_paths(table_params(config, number))
+    return paths + ([] if number == 4 else [str(scores_path_for(p)) for p in paths])
+
+
+def fewshot_gain_cell(runs: Sequence[dict], base: Sequence[dict]) -> str:
+    """Paired gain of few-shot runs over the baseline's, episode by episode and seed by seed
+    (seeds both have, with the same episodes); "missing" without per-episode accuracies."""
+    if not runs or not base:
+        return MISSING
+    by_seed = {int(r["seed"]): r["metrics"] for r in base}
+    pairs = [(r["metrics"], by_seed[int(r["seed"])]) for r in runs if int(r["seed"]) in by_seed]
+    pairs = [(m, b) for m, b in pairs if m.get("episode_accuracy") and b.get("episode_accuracy")]
+    if not pairs:
+        return MISSING
+    for m, b in pairs:
+        if m.get("episodes_sha256") != b.get("episodes_sha256"):
+            raise ValueError("few-shot runs of one seed were scored on different episodes "
+                             "(metrics.episodes_sha256 differ): rebuild both")
+    gain = paired_gain([m["episode_accuracy"] for m, _ in pairs],
+                       [b["episode_accuracy"] for _, b in pairs])
+    return interval_text(gain)
 
 
 # -------------------------------------------------------------------------------------- cells
@@ -138,6 +176,10 @@ def _seed_runs(root: str, ds: str, method: str, seeds: Sequence[int]) -> list[di
     return load_runs([SEED_RESULT.format(root=root, ds=ds, method=method, seed=s) for s in seeds])
 
 
+def _gain(root: str, ds: str, method: str, number: int, params: Mapping) -> str:
+    return gain_cell(root, ds, method, TABLE_BASELINES[number], params["seeds"])
+
+
 def _onoff(flag: bool) -> str:
     return "✓" if flag else "–"
 
@@ -155,14 +197,17 @@ def table1(paper: Mapping, params: Mapping, root: str) -> str:
                          _onoff(cfg["semantic_matching"]), row["search_space"],
                          _paper(row["values"]["Accuracy"]), f"`{row['ours']}`",
                          count_cell(runs, "search_space"), count_cell(runs, "selector_keeps"),
-                         count_cell(runs, "train_generated"), top1_cell(runs)])
+                         count_cell(runs, "train_generated"), top1_cell(runs),
+                         _gain(root, ds, row["ours"], 1, params)])
         ref = _seed_runs(root, ds, REFERENCE_METHOD, params["seeds"])
         rows.append(["(reference, not in the paper's table: no augmented samples)", "–", "–", "–",
                      "–", "–", f"`{REFERENCE_METHOD}`", count_cell(ref, "search_space"), "–",
-                     count_cell(ref, "train_generated"), top1_cell(ref)])
+                     count_cell(ref, "train_generated"), top1_cell(ref),
+                     _gain(root, ds, REFERENCE_METHOD, 1, params)])
         header = ["paper row", "Selector", "Compositing", "Matching", "paper #Videos (S)",
                   "paper top-1", "ours", f"ours S ({ds})", "Selector keeps (ω ≥ 0.5)",
-                  "augmented samples", f"ours top-1 {ds}"]
+                  "augmented samples", f"ours top-1 {ds}",
+                  f"{ds} gain vs none (baseline) (pp) [95 % CI]"]
         out.append(f"## {ds}\n\n" + markdown_table(header, rows))
     return "\n".join(out)
 
@@ -179,9 +224,9 @@ def table2(paper: Mapping, params: Mapping, root: str) -> str:
             abl = ABLATIONS[row["ours"]]
             rows.append([row["name"], _paper(row["values"]["Accuracy"]), f"`{row['ours']}`",
                          abl.mask, abl.background, count_cell(runs, "train_generated"),
-                         top1_cell(runs)])
+                         top1_cell(runs), _gain(root, ds, row["ours"], 2, params)])
         header = ["paper row", "paper top-1", "ours", "mask", "background", "augmented samples",
-                  f"ours top-1 {ds}"]
+                  f"ours top-1 {ds}", f"{ds} gain vs L2A (pp) [95 % CI]"]
         out.append(f"## {ds}\n\n" + markdown_table(header, rows))
     return "\n".join(out)
 
@@ -209,14 +254,17 @@ def table3(paper: Mapping, params: Mapping, root: str) -> str:
         cols = [(p, _paper_column(spec["columns"], f"{p}%", ("UCF101", "HMDB51", "Kinetics-100")))
                 for p in params["fractions"]]
         for p, col in cols:
-            header += [f"paper {col}" if col else f"paper {p}%", f"ours {ds} {p}%"]
+            header += [f"paper {col}" if col else f"paper {p}%", f"ours {ds} {p}%",
+                       f"gain vs none {p}% (pp) [95 % CI]"]
         for method in SEMI_METHODS:
             row = by_ours.get(method)
             cells = [row["name"] if row else "no augmentation (ours only)", f"`{method}`"]
             for p, col in cols:
                 runs = load_runs([SEMI_RESULT.format(root=root, ds=ds, method=method, p=p, seed=s)
                                   for s in params["seeds"]])
-                cells += [_paper(row["values"].get(col)) if row and col else "–", top1_cell(runs)]
+                cells += [_paper(row["values"].get(col)) if row and col else "–", top1_cell(runs),
+                          gain_cell(root, ds, f"{method}_semi{p}", f"{SEMI_BASELINE}_semi{p}",
+                                    params["seeds"])]
             rows.append(cells)
         out.append(f"## {ds}\n\n" + markdown_table(header, rows))
     out.append("## The paper's full table\n\n" + _full_paper_table(spec, ("venue",)))
@@ -241,15 +289,22 @@ def table4(paper: Mapping, params: Mapping, root: str) -> str:
     for ds in params["datasets"]:
         header, rows = ["method", "ours"], []
         for n in params["shots"]:
-            header += [f"paper UCF101 {n}-shot (split S)", f"ours {ds} {n}-shot"]
+            header += [f"paper UCF101 {n}-shot (split S)", f"ours {ds} {n}-shot",
+                       f"gain vs {FEWSHOT_BASELINE} {n}-shot (pp) [95 % CI]"]
+
+        def runs_of(method: str, n: int, ds: str = ds) -> list[dict]:
+            return load_runs([FEWSHOT_RESULT.format(root=root, ds=ds, method=method, n=n, seed=s)
+                              for s in params["seeds"]])
+
         for method in FEWSHOT_METHODS:
             row = paper_rows.get(method)
             cells = [row["name"] if row else method, f"`{method}`"]
             for n in params["shots"]:
-                runs = load_runs([FEWSHOT_RESULT.format(root=root, ds=ds, method=method, n=n,
-                                                        seed=s) for s in params["seeds"]])
+                runs = runs_of(method, n)
+                gain = ("baseline" if method == FEWSHOT_BASELINE
+                        else fewshot_gain_cell(runs, runs_of(FEWSHOT_BASELINE, n)))
                 cells += [_paper(row["values"].get(f"UCF101 {n}-shot")) if row else "–",
-                          ci_cell(runs)]
+                          ci_cell(runs), gain]
             rows.append(cells)
         out.append(f"## {ds}\n\n" + markdown_table(header, rows))
     out.append("## The paper's full table\n\n" + _full_paper_table(spec, ("split",)))
@@ -268,9 +323,10 @@ def table5(paper: Mapping, params: Mapping, root: str) -> str:
             name = next(iter(named.values()))["name"] if named else method
             rows.append([name, _paper(named.get("UCF101", {}).get("values", {}).get("Top-1")),
                          _paper(named.get("HMDB51", {}).get("values", {}).get("Top-1")),
-                         f"`{method}`", count_cell(runs, "train_generated"), top1_cell(runs)])
+                         f"`{method}`", count_cell(runs, "train_generated"), top1_cell(runs),
+                         _gain(root, ds, method, 5, params)])
         header = ["augmentation", "paper UCF101 (scratch)", "paper HMDB51 (scratch)", "ours",
-                  "augmented samples", f"ours top-1 {ds}"]
+                  "augmented samples", f"ours top-1 {ds}", f"{ds} gain vs Standard (pp) [95 % CI]"]
         out.append(f"## {ds}\n\n" + markdown_table(header, rows))
     out.append("## The paper's full table\n\n"
                + _full_paper_table(spec, ("dataset", "pretraining")))
@@ -309,7 +365,7 @@ def render_table(number: int, params: Mapping, root: str | Path = "results") -> 
             f"Paper setting: {spec['setting']}\n\n"
             f"Top-1 (%): paper as printed; ours mean ± sample std over seeds {seeds} (n = runs "
             "found), SE = the test-set standard error of that mean top-1 (n = test videos); "
-            f"\"{MISSING}\" = no result yet. {NOTES[number]}\n\n{body}")
+            f"\"{MISSING}\" = no result yet. {NOTES[number]} {INTERVAL_NOTE}\n\n{body}")
 
 
 def write_table(number: int, params: Mapping, out: str | Path,

@@ -149,7 +149,7 @@ def _record(manifest: dict, params: dict, method: str, cparams: VideoClassifierP
 # --------------------------------------------------------------------------------- teacher
 def teacher_stage(manifest_path: str | Path, frames: Sequence[str | Path],
                   params: dict[str, Any], out: str | Path,
-                  pseudo_out: str | Path) -> dict[str, Any]:
+                  pseudo_out: str | Path, scores_out: str | Path | None = None) -> dict[str, Any]:
     """Train on the labelled videos only; write the ``none`` result and ``pseudo.json``.
 
     ``pseudo.json``: ``labelled`` / ``unlabelled`` ids, per unlabelled video ``label`` (arg-max),
@@ -168,7 +168,7 @@ def teacher_stage(manifest_path: str | Path, frames: Sequence[str | Path],
     truth = {str(v["id"]): int(v["label"]) for v in manifest["videos"]}
     real = labelled_clips(frames, {v: truth[v] for v in labelled}, cparams, len(classes), seed)
     trainer, history, metrics, test = fit_and_test(ConcatSamples([real]), frames, manifest,
-                                                   cparams, seed)
+                                                   cparams, seed, scores_out=scores_out)
     rows: list[dict[str, Any]] = []
     accuracy = None
     if unlabelled:
@@ -256,7 +256,7 @@ def semi_training_set(manifest: dict, frames: Sequence[str | Path], masks: Seque
 def train_semi(manifest_path: str | Path, frames: Sequence[str | Path],
                masks: Sequence[str | Path], backgrounds: Sequence[str | Path],
                pairs_path: str | Path | None, pseudo_path: str | Path, params: dict[str, Any],
-               out: str | Path) -> dict[str, Any]:
+               out: str | Path, scores_out: str | Path | None = None) -> dict[str, Any]:
     """Train and test one student (``params['method']`` in :data:`STUDENTS`); write and return
     the result JSON (result contract + ``semi``)."""
     started = time.time()
@@ -272,7 +272,7 @@ def train_semi(manifest_path: str | Path, frames: Sequence[str | Path],
                                            pseudo, params, seed)
     policy = parse_policy(params["policies"][method]) if method in POLICY_METHODS else None
     trainer, history, metrics, test = fit_and_test(train, frames, manifest, cparams, seed,
-                                                   batch_transform=policy)
+                                                   batch_transform=policy, scores_out=scores_out)
     inputs = [manifest_path, *frames, pseudo_path]
     if method == "l2a":
         inputs += [*masks, *backgrounds, pairs_path]

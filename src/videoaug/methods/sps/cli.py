@@ -71,7 +71,7 @@ def cmd_train_spatial(args: argparse.Namespace) -> None:
 def cmd_fuse(args: argparse.Namespace) -> None:
     from videoaug.methods.sps.stage import fuse
 
-    fuse(args.results, args.scores, args.weights, args.method, args.out)
+    fuse(args.results, args.scores, args.weights, args.method, args.out, args.scores_out)
 
 
 def _quality_params(args: argparse.Namespace):
@@ -211,6 +211,7 @@ def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     p.add_argument("--weights", nargs="+", type=float, required=True)
     p.add_argument("--method", required=True, help="name of the fused result")
     p.add_argument("--out", required=True)
+    p.add_argument("--scores-out", help="the fused per-video scores (.npz; paired comparisons)")
     p.set_defaults(func=cmd_fuse)
 
     p = sub.add_parser("gan-quality-net", help="train the evaluator of generated pools")

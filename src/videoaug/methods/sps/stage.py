@@ -34,6 +34,7 @@ from videoaug.train.evaluate import (
     evaluate,
     load_scores,
     metrics_from_probs,
+    save_scores,
     test_and_save_scores,
 )
 from videoaug.train.trainer import Callback, TrainConfig, Trainer
@@ -369,8 +370,10 @@ def fuse(
     weights: list[float],
     method: str,
     out: str | Path,
+    scores_out: str | Path | None = None,
 ) -> dict:
-    """Late fusion: weighted mean of the streams' per-video softmax scores."""
+    """Late fusion: weighted mean of the streams' per-video softmax scores (written to
+    ``scores_out`` when given, like a stream's)."""
     if not (len(result_paths) == len(score_paths) == len(weights)):
         raise ValueError("give one result, one scores file and one weight per stream")
     started = time.time()
@@ -384,6 +387,8 @@ def fuse(
         aligned.append((probs[[order[v] for v in ids]], labels[[order[v] for v in ids]]))
     fused = sum(w * p for w, (p, _) in zip(weights, aligned, strict=True)) / float(sum(weights))
     labels = aligned[0][1]
+    if scores_out is not None:
+        save_scores(scores_out, fused, labels, ids)
     first = read_json(result_paths[0])
     classes = list(first["metrics"]["per_class"])
     metrics = _metrics_lists(metrics_from_probs(fused, labels, len(classes)), classes)

@@ -17,6 +17,10 @@ ranges and ours with the released code's ops and draws read side by side. Rows w
 form (the CutOut family, not in the released code) show "n/a" there; ``none`` is the same run in
 both. Single-step ``randaug``/``randaug-t`` results over several ``N`` and ``M`` (the paper's grid,
 ``workflow/presets/paper.yaml``) also get an ``N x M`` table per dataset.
+
+Each paper table also gets, per dataset (and convention), the paired top-1 gain of every row over
+the table's Baseline row (policy ``none``) with its 95 % interval (:mod:`videoaug.report.paired`:
+the per-video scores beside each result, ``results/scores/seeds/...npz``, paired by seed).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any
 import yaml
 
 from videoaug.provenance import read_json
+from videoaug.report.paired import INTERVAL_NOTE, compare, interval_text, scores_path_for
 from videoaug.report.tables import paper_numbers_dir, test_videos, top1_standard_error
 
 # The packaged paper numbers of the four papers lie together (the leaderboard reads them all).
@@ -133,6 +138,7 @@ def group_results(paths: Iterable[str | Path]) -> dict[Key, list[dict[str, Any]]
                 f"{seed_key[2]}; pass one result per seed"
             )
         seen[seed_key] = str(path)
+        result["_path"] = str(path)  # where its per-video scores lie (scores_path_for)
         groups.setdefault(key, []).append(result)
     return groups
 
@@ -141,6 +147,22 @@ def summarize_metric(results: Sequence[Mapping[str, Any]] | None, metric: str) -
     if not results:
         return None
     return summarize([float(r["metrics"][metric]) for r in results])
+
+
+def gain_text(found: Sequence[Mapping[str, Any]] | None,
+              base: Sequence[Mapping[str, Any]] | None) -> str:
+    """The paired gain (top-1 points, 95 % interval) of a group of seed runs over the baseline's,
+    paired by seed: ``"baseline"`` for the baseline itself, :data:`MISSING` without scores."""
+    if not found or not base:
+        return MISSING
+    if found is base:
+        return "baseline"
+
+    def scores(group: Sequence[Mapping[str, Any]]) -> dict[int, Path]:
+        return {int(r["seed"]): scores_path_for(r["_path"]) for r in group if "_path" in r}
+
+    gain = compare(scores(found), scores(base))
+    return MISSING if gain is None else interval_text(gain)
 
 
 def _row(cells: Sequence[str]) -> str:
@@ -166,6 +188,9 @@ def paper_table(
         f"{ds}{CONVENTION_LABELS[conv]} {c['paper']}"
         for ds in datasets for c in table["columns"] for conv in conventions
     ]
+    base_policy = next((r.get("policy") for r in table["rows"] if r.get("policy") == "none"), None)
+    columns += [f"{ds}{CONVENTION_LABELS[conv]} gain vs Baseline (pp) [95 % CI]"
+                for ds in datasets for conv in conventions] if base_policy else []
     lines = [f"## {table['title']}", "", f"Paper setting: {table['setting']}.", ""]
     lines += _header(columns, numeric_from=2)
     for row in table["rows"]:
@@ -184,6 +209,12 @@ def paper_table(
                         format_summary(summarize_metric(found, column["ours"]), decimals=decimals,
                                        n_test=_n_test(found))
                     )
+        if base_policy:
+            for ds in datasets:
+                for conv in conventions:
+                    cells.append(NO_EQUIVALENT if ran[conv] is None else gain_text(
+                        groups.get((ds, ran[conv])),
+                        groups.get((ds, convention_policy(base_policy, conv)))))
         lines.append(_row(cells))
     return lines + [""]
 
@@ -310,7 +341,7 @@ def build_kim2020_tables(
         "runs (classifier seeds), their number in brackets, then SE = the standard error the "
         "accuracy has from the finite test set alone, 100·sqrt(p(1−p)/n) for n test videos; "
         f"{MISSING} = not run, {NO_EQUIVALENT} = no equivalent policy. Top-5 of a dataset with at "
-        "most 5 classes is 100 by definition.",
+        f"most 5 classes is 100 by definition. {INTERVAL_NOTE}",
         "",
     ]
     conventions = shown_conventions(groups)
@@ -360,3 +391,8 @@ def report_result_paths(config: Mapping[str, Any]) -> list[str]:
         for policy in config["tda"]["report_policies"]
         for seed in config["report"]["seeds"]
     ]
+
+
+def report_score_paths(config: Mapping[str, Any]) -> list[str]:
+    """The per-video scores of those seed runs (the paired gain columns)."""
+    return [str(scores_path_for(p)) for p in report_result_paths(config)]
