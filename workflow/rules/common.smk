@@ -4,7 +4,7 @@ from pathlib import Path
 
 from snakemake.logging import logger
 
-from videoaug.config import canonical_json, dataset_config
+from videoaug.config import canonical_json, dataset_config, report_datasets
 from videoaug.data.preflight import preflight
 from videoaug.data.records import DatasetError
 from videoaug.data.registry import dataset_class_names

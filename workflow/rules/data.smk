@@ -20,7 +20,7 @@ rule synth_generate:
     wildcard_constraints:
         root=r".+",
     shell:
-        "python -m videoaug.cli --log {log:q} synth --params {params.p:q} --root {wildcards.root:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} synth --params {params.p:q} --root {wildcards.root:q}"
 
 
 rule manifest:
@@ -40,7 +40,7 @@ rule manifest:
         runtime=res("manifest", "runtime"),
         gpu=res("manifest", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} manifest --params {params.p:q} --out {output:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} manifest --params {params.p:q} --out {output:q}"
 
 
 rule decode_frames:
@@ -63,7 +63,7 @@ rule decode_frames:
         runtime=res("decode_frames", "runtime"),
         gpu=res("decode_frames", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} decode --params {params.p:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} decode --params {params.p:q} --manifest {input.manifest:q}"
         " --shard {wildcards.shard} --shards {params.shards} --out {output:q}"
 
 
@@ -82,4 +82,4 @@ rule frames_index:
         runtime=res("default", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} gather-frames --out {output:q} {input:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} gather-frames --out {output:q} {input:q}"

@@ -21,7 +21,7 @@ rule dynamic_images:
         runtime=res("dynamic_images", "runtime"),
         gpu=res("dynamic_images", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} dynamic --params {params.p:q} --frames {input.frames:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} dynamic --params {params.p:q} --frames {input.frames:q}"
         " --manifest {input.manifest:q} --out {output:q}"
 
 
@@ -41,7 +41,7 @@ rule ssdi_index:
         runtime=res("default", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} gather-ssdi --out {output:q} {input.shards:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} gather-ssdi --out {output:q} {input.shards:q}"
 
 
 rule figure_dynamic_images:
@@ -68,5 +68,5 @@ rule figure_dynamic_images:
         runtime=res("default", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} figure-dynamic --manifest {input.manifest:q} --frames {input.frames:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} figure-dynamic --manifest {input.manifest:q} --frames {input.frames:q}"
         " --ssdi {input.ssdi:q} --frames-per-video {params.frames_per_video} --out {output:q}"

@@ -22,7 +22,7 @@ rule train_wgan:
         runtime=res("train_wgan", "runtime"),
         gpu=res("train_wgan", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-wgan --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} train-wgan --params {params.p:q}"
         " --manifest {input.manifest:q} --ssdi {input.ssdi:q} --cls {wildcards.cls:q}"
         " --out {output:q}"
 
@@ -48,7 +48,7 @@ rule generate_pool:
         runtime=res("generate_pool", "runtime"),
         gpu=res("generate_pool", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --threads {params.threads} generate-pool --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} generate-pool --params {params.p:q}"
         " --checkpoint {input.checkpoint:q} --manifest {input.manifest:q}"
         " --ssdi-index {input.ssdi_index:q} --cls {wildcards.cls:q}"
         " --compression {params.compression} --out {output:q}"
@@ -74,7 +74,7 @@ rule gan_quality_net:
         runtime=res("gan_quality", "runtime"),
         gpu=res("gan_quality", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} gan-quality-net --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} gan-quality-net --params {params.p:q}"
         " --manifest {input.manifest:q} --ssdi {input.ssdi:q} --out {output:q}"
 
 
@@ -96,7 +96,7 @@ rule gan_quality:
         runtime=res("gan_quality", "runtime"),
         gpu=res("gan_quality", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} gan-quality --net {input.net:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} gan-quality --net {input.net:q} --manifest {input.manifest:q}"
         " --ssdi {input.ssdi:q} --pools {input.pools:q} --out {output:q}"
 
 
@@ -118,5 +118,5 @@ rule figure_gan:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} figure-gan --manifest {input.manifest:q} --ssdi {input.ssdi:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} figure-gan --manifest {input.manifest:q} --ssdi {input.ssdi:q}"
         " --pools {input.pools:q} --quality {input.quality:q} --out {output:q}"

@@ -33,7 +33,7 @@ rule segment:
         runtime=res("segment", "runtime"),
         gpu=res("segment", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} segment --params {params.p:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} segment --params {params.p:q} --manifest {input.manifest:q}"
         " --frames {input.frames:q} --out {output:q}"
 
 
@@ -52,7 +52,7 @@ rule masks_index:
         runtime=res("default", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} gather-masks --out {output:q} {input:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} gather-masks --out {output:q} {input:q}"
 
 
 rule inpaint:
@@ -75,7 +75,7 @@ rule inpaint:
         runtime=res("inpaint", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} inpaint --params {params.p:q} --frames {input.frames:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} inpaint --params {params.p:q} --frames {input.frames:q}"
         " --masks {input.masks:q} --out {output:q}"
 
 
@@ -96,7 +96,7 @@ rule match_classes:
         runtime=res("match_classes", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} match-classes --params {params.p:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} match-classes --params {params.p:q} --manifest {input.manifest:q}"
         " --out {output:q}"
 
 
@@ -129,7 +129,7 @@ rule figure_l2a_compositing:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} figure-l2a --manifest {input.manifest:q} --frames {input.frames:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} figure-l2a --manifest {input.manifest:q} --frames {input.frames:q}"
         " --masks {input.masks:q} --backgrounds {input.backgrounds:q} --matches {input.matches:q}"
         " --pairs {params.pairs} --frames-shown {params.frames_shown} --seed {params.seed}"
         " --alpha {params.alpha}"
@@ -157,7 +157,7 @@ rule l2a_features:
         runtime=res("train_selector", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} l2a-features --params {params.p:q} --frames {input.frames:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} l2a-features --params {params.p:q} --frames {input.frames:q}"
         " --out {output:q}"
 
 
@@ -186,7 +186,7 @@ rule train_selector:
         runtime=res("train_selector", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} train-selector --params {params.p:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} train-selector --params {params.p:q} --manifest {input.manifest:q}"
         " --frames {input.frames:q} --masks {input.masks:q} --backgrounds {input.backgrounds:q}"
         " --features {input.features:q} --matches {input.matches:q} --out {output.model:q}"
 
@@ -211,7 +211,7 @@ rule score_pairs:
         runtime=res("default", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} score-pairs --params {params.p:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} score-pairs --params {params.p:q} --manifest {input.manifest:q}"
         " --features {input.features:q} --matches {input.matches:q}"
         " --selector {input.selector:q} --out {output:q}"
 
@@ -235,7 +235,7 @@ rule figure_l2a_selector:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} figure-l2a-selector --log-json {input:q} --out {output:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} figure-l2a-selector --log-json {input:q} --out {output:q}"
 
 
 # The supervised classifier (src/videoaug/methods/l2a/train_stage.py): real clips + composites of the
@@ -265,7 +265,7 @@ rule train_l2a:
         runtime=res("train_tda", "runtime"),
         gpu=res("train_tda", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-l2a --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} train-l2a --params {params.p:q}"
         " --manifest {input.manifest:q} --frames {input.frames:q}{params.extra}"
         " --out {output:q}"
 
@@ -341,7 +341,7 @@ rule gowda2022_table:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} gowda2022-table --table {wildcards.n} --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} gowda2022-table --table {wildcards.n} --params {params.p:q}"
         " --out {output:q}"
 
 
@@ -378,7 +378,7 @@ rule semi_teacher:
         runtime=res("train_tda", "runtime"),
         gpu=res("train_tda", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --threads {params.threads} semi-teacher --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} semi-teacher --params {params.p:q}"
         " --manifest {input.manifest:q} --frames {input.frames:q} --out {output.result:q}"
         " --pseudo-out {output.pseudo:q}"
 
@@ -414,7 +414,7 @@ rule semi_selector:
         runtime=res("train_selector", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} semi-selector --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} semi-selector --params {params.p:q}"
         " --selector-params {params.selector:q} --manifest {input.manifest:q} --frames {input.frames:q}"
         " --masks {input.masks:q} --backgrounds {input.backgrounds:q} --features {input.features:q}"
         " --matches {input.matches:q} --pseudo {input.pseudo:q} --out {output.model:q}"
@@ -446,7 +446,7 @@ rule train_semi:
         runtime=res("train_tda", "runtime"),
         gpu=res("train_tda", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-semi --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} train-semi --params {params.p:q}"
         " --manifest {input.manifest:q} --frames {input.frames:q} --pseudo {input.pseudo:q}{params.extra}"
         " --out {output:q}"
 
@@ -510,7 +510,7 @@ rule train_fewshot_seed:
         runtime=res("train_tda", "runtime"),
         gpu=res("train_tda", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-fewshot --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} train-fewshot --params {params.p:q}"
         " --manifest {input.manifest:q} --frames {input.frames:q}{params.extra}"
         " --out {output:q}"
 

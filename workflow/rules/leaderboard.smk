@@ -39,7 +39,7 @@ rule leaderboard:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} leaderboard --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} leaderboard --params {params.p:q}"
         " --md {output.md:q} --csv {output.csv:q} --html {output.html:q} --png {output.png:q}"
 
 

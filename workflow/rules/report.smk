@@ -10,7 +10,7 @@ rule report_zhang2020:
         # the config-seed results (results/{ds}_{method}.json) are shown when present, not required
         seeds=expand(
             "results/seeds/{ds}_{method}_s{seed}.json",
-            ds=config["report"]["datasets"],
+            ds=report_datasets(config, "sps"),
             method=ZHANG_METHODS,
             seed=config["report"]["seeds"],
         ),
@@ -18,7 +18,7 @@ rule report_zhang2020:
         fig4=report("results/tables/zhang2020_fig4.md", caption="../report/zhang2020_fig4.rst", category="SPS"),
         fig5=report("results/figures/zhang2020_fig5.png", caption="../report/zhang2020_fig5.rst", category="SPS"),
     params:
-        datasets=config["report"]["datasets"],
+        datasets=report_datasets(config, "sps"),
         seeds=config["report"]["seeds"],
     log:
         "logs/report/zhang2020.log",
@@ -30,17 +30,17 @@ rule report_zhang2020:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} report-zhang2020 --datasets {params.datasets:q} --seeds {params.seeds:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} report-zhang2020 --datasets {params.datasets:q} --seeds {params.seeds:q}"
         " --fig4 {output.fig4:q} --fig5 {output.fig5:q}"
 
 
 rule report_zhang2020_table2:
     input:
-        expand("results/{ds}_{method}.json", ds=config["report"]["datasets"], method=ZHANG_TABLE2_METHODS),
+        expand("results/{ds}_{method}.json", ds=report_datasets(config, "sps"), method=ZHANG_TABLE2_METHODS),
     output:
         report("results/tables/zhang2020_table2.md", caption="../report/zhang2020_table2.rst", category="SPS"),
     params:
-        datasets=config["report"]["datasets"],
+        datasets=report_datasets(config, "sps"),
     log:
         "logs/report/zhang2020_table2.log",
     conda:
@@ -51,7 +51,7 @@ rule report_zhang2020_table2:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} report-zhang2020 --datasets {params.datasets:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} report-zhang2020 --datasets {params.datasets:q}"
         " --table2 {output:q}"
 
 
@@ -82,5 +82,5 @@ rule report_zhang2020_table3:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} report-zhang2020 --limited-classes {params.limited_classes:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} report-zhang2020 --limited-classes {params.limited_classes:q}"
         " --table3 {output:q}"

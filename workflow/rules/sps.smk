@@ -27,7 +27,7 @@ rule train_temporal:
         runtime=res("train_temporal", "runtime"),
         gpu=res("train_temporal", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-temporal --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} train-temporal --params {params.p:q}"
         " --manifest {input.manifest:q} --ssdi {input.ssdi:q} --pools {params.pools}"
         " {params.quality} --out {output.result:q} --scores {output.scores:q}"
 
@@ -70,7 +70,7 @@ rule train_spatial:
         runtime=res("train_spatial", "runtime"),
         gpu=res("train_spatial", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-spatial --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} train-spatial --params {params.p:q}"
         " --manifest {input.manifest:q} --frames {input.frames:q}"
         " --out {output.result:q} --scores {output.scores:q}"
 
@@ -95,5 +95,5 @@ rule fuse:
         runtime=res("fuse", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} fuse --results {input.results:q} --scores {input.scores:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} fuse --results {input.results:q} --scores {input.scores:q}"
         " --weights {params.weights} --method {wildcards.method}_fused --out {output:q}"

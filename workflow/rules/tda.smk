@@ -32,7 +32,7 @@ rule train_tda:
         runtime=res("train_tda", "runtime"),
         gpu=res("train_tda", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-tda --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} train-tda --params {params.p:q}"
         " --manifest {input.manifest:q} --frames {input.frames:q} --out {output:q}"
 
 
@@ -76,7 +76,7 @@ rule tda_gallery:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} tda-gallery --params {params.p:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} tda-gallery --params {params.p:q} --manifest {input.manifest:q}"
         " --frames {input.frames:q} --policies {params.policies:q}"
         " --frames-shown {params.frames_shown} --magnitude {params.magnitude}"
         " --out {output:q}"
@@ -88,7 +88,7 @@ rule kim2020_tables:
     output:
         report("results/tables/kim2020_tables.md", caption="../report/kim2020.rst", category="TDA"),
     params:
-        datasets=config["report"]["datasets"],
+        datasets=report_datasets(config, "tda"),
     log:
         "logs/report/kim2020_tables.log",
     conda:
@@ -99,5 +99,5 @@ rule kim2020_tables:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} kim2020-tables --datasets {params.datasets:q}"
+        "python -m videoaug.cli --log {log:q} --rule {rule} kim2020-tables --datasets {params.datasets:q}"
         " --results {input:q} --out {output:q}"

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from videoaug import meter
 from videoaug.provenance import progress_bar, read_json, write_json
 from videoaug.seeding import numpy_rng
 
@@ -66,8 +67,9 @@ def segment_shard(frames_path: str | Path, manifest_path: str | Path, params: di
     with atomic_store(out, MASKS_SCHEMA, {"stage": "segment", "dataset": manifest["dataset"],
                                           **params}) as handle:
         writer = MaskStoreWriter(handle, params["compression"])
-        for i, video_id in enumerate(progress_bar(frames_store.video_ids, desc="segment",
-                                                  unit="video")):
+        for i, video_id in enumerate(progress_bar(
+                meter.counted(frames_store.video_ids, "video", "video"), desc="segment",
+                total=len(frames_store.video_ids), unit="video")):
             frames = frames_store.read(i)
             video = videos.get(video_id, {"id": video_id})
             seg = summarize(segmenter.segment(frames, video), *frames.shape[1:3])
@@ -141,8 +143,9 @@ def inpaint_shard(frames_path: str | Path, masks_path: str | Path, params: dict,
     methods, shifts = [], []
     with atomic_store(out, BACKGROUNDS_SCHEMA, {"stage": "inpaint", **params}) as handle:
         writer = FrameStoreWriter(handle, params["compression"])
-        for i, video_id in enumerate(progress_bar(frames_store.video_ids, desc="inpaint",
-                                                  unit="video")):
+        for i, video_id in enumerate(progress_bar(
+                meter.counted(frames_store.video_ids, "video", "video"), desc="inpaint",
+                total=len(frames_store.video_ids), unit="video")):
             result = inpaint_video(frames_store.read(i), masks.read(i, "union"),
                                    dilate=params["dilate"],
                                    static_max_shift=params["static_max_shift"],
