@@ -118,6 +118,7 @@ use rule distill as distill_cross with:
 
 rule train_avd_classifier:
     input:
+        weights=lambda w: checked_weights(avd_classifier_weights(w.stream)),
         manifest=f"{CACHE}/{{ds}}/manifest.json",
         stores=lambda w: avd_paths.stream_stores(config, w.ds, w.stream),
     output:
@@ -163,6 +164,7 @@ use rule train_avd_classifier as train_avd_classifier_seed with:
 # Table 3: train on {ds}'s images of a stream, test on {target}'s (classes matched by name or avd.cross_mapping).
 rule train_avd_cross:
     input:
+        weights=lambda w: checked_weights(avd_classifier_weights(w.stream)),
         manifest=f"{CACHE}/{{ds}}/manifest.json",
         stores=lambda w: avd_paths.stream_stores(config, w.ds, w.stream),
         test_manifest=f"{CACHE}/{{target}}/manifest.json",

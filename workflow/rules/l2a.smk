@@ -15,6 +15,7 @@ L2A_TRAIN_METHODS = "|".join(("l2a", "l2a_none", "l2a_random", "l2a_actorcut", *
 
 rule segment:
     input:
+        weights=lambda w: checked_weights(segment_weights(w.ds)),
         manifest=f"{CACHE}/{{ds}}/manifest.json",
         frames=f"{CACHE}/{{ds}}/frames/{{shard}}.h5",
     output:
@@ -140,6 +141,13 @@ rule figure_l2a_compositing:
 # trained with REINFORCE (resumable from selector.pt.partial) and the scored search space.
 rule l2a_features:
     input:
+        weights=lambda w: checked_weights(
+            weight_need(
+                "l2a.selector.feature_pretrained",
+                config["l2a"]["selector"]["feature_net"],
+                config["l2a"]["selector"]["feature_pretrained"],
+            )
+        ),
         frames=lambda w: frames_shards(w.ds),
     output:
         f"{CACHE}/{{ds}}/l2a/features.h5",
@@ -355,6 +363,7 @@ SEMI_DIR = f"{CACHE}/{{ds}}/l2a/semi{{p}}/s{{seed}}"
 
 rule semi_teacher:
     input:
+        weights=lambda w: l2a_classifier_weights(w.ds),
         manifest=f"{CACHE}/{{ds}}/manifest.json",
         frames=lambda w: frames_shards(w.ds),
     output:

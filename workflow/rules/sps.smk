@@ -50,6 +50,9 @@ use rule train_temporal as train_temporal_seed with:
 
 rule train_spatial:
     input:
+        weights=lambda w: checked_weights(
+            weight_need("sps.pretrained", config["sps"]["backbone"], config["sps"]["pretrained"])
+        ),
         manifest=f"{CACHE}/{{ds}}/manifest.json",
         frames=lambda w: frames_shards(w.ds),
     output:

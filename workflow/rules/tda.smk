@@ -11,6 +11,9 @@ TDA_POLICY_RE = r"[a-z][a-z0-9.\-]*(_[a-z][a-z0-9.\-]*)*"
 
 rule train_tda:
     input:
+        weights=lambda w: checked_weights(
+            weight_need("tda.pretrained", config["tda"]["backbone"], config["tda"]["pretrained"])
+        ),
         manifest=f"{CACHE}/{{ds}}/manifest.json",
         frames=lambda w: frames_shards(w.ds),
     output:
