@@ -19,7 +19,7 @@ from videoaug.data.standin import (
     is_complete,
     ucf_video_path,
 )
-from videoaug.data.subsets import UCF4_CLASSES, HMDB4_CLASSES
+from videoaug.data.subsets import HMDB4_CLASSES, UCF4_CLASSES
 from videoaug.data.ucf101 import read_ucf101
 from videoaug.io.video import probe, read_frames
 
@@ -101,7 +101,7 @@ def test_hmdb_split_files_have_train_test_and_unused_tags(hmdb):
 
 
 def test_paper_subsets_resolve_through_the_registry(ucf, hmdb):
-    (ucf_root, _), (hmdb_root, hmdb_params) = ucf, hmdb
+    (ucf_root, _), (hmdb_root, _) = ucf, hmdb
     classes, records = load_records("ucf4", {"kind": "ucf101", "root": str(ucf_root),
                                              "classes": list(UCF4_CLASSES),
                                              "train_per_class": 20}, 0)

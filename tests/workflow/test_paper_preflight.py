@@ -27,7 +27,8 @@ def test_offline_paper_run_stops_naming_the_weight_file(tmp_path, tiny_video, mo
     target = home / "hub" / "checkpoints" / "resnet50-0676ba61.pth"
     lines = [line for line in out.splitlines() if line.startswith("videoaug: sps.pretrained")]
     assert len(lines) == 1, out[-3000:]
-    assert f"place https://download.pytorch.org/models/resnet50-0676ba61.pth at {target}" in lines[0]
+    url = "https://download.pytorch.org/models/resnet50-0676ba61.pth"
+    assert f"place {url} at {target}" in lines[0]
     assert "rule manifest" not in out  # stopped while building the DAG, before any job
     monkeypatch.setenv("TORCH_HOME", str(home))
     assert write_random_weights("resnet50", "imagenet") == target
