@@ -24,12 +24,28 @@ WORK_PREFIX = "videoaug work "
 _PHASES: dict[str, dict[str, Any]] = {}
 
 
+def current_rss_mb() -> float:
+    """Resident memory of this process now, in MB (0 where /proc is missing)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            pages = int(handle.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * resource.getpagesize() / 2**20
+
+
 def add(name: str, units: float, seconds: float, cpu_seconds: float, unit: str,
-        samples: int | None = None) -> None:
+        samples: int | None = None, rss_start_mb: float | None = None) -> None:
     """Add ``units`` of ``unit`` that took ``seconds`` wall and ``cpu_seconds`` CPU to ``name``;
-    ``samples`` counts what a unit held (a batch's clips) when that varies."""
+    ``samples`` counts what a unit held (a batch's clips) when that varies. ``rss_start_mb``
+    (resident memory when the phase began) and the process's peak so far are kept, so memory
+    per sample is (peak - start) / samples per unit."""
     entry = _PHASES.setdefault(name, {"unit": unit, "units": 0, "seconds": 0.0,
                                       "cpu_seconds": 0.0, "samples": 0})
+    if rss_start_mb is not None and "rss_start_mb" not in entry:
+        entry["rss_start_mb"] = round(rss_start_mb, 1)
+    entry["peak_rss_mb"] = round(max(peak_rss_mb(), entry.get("rss_start_mb", 0.0),
+                                     entry.get("peak_rss_mb", 0.0)), 1)
     if entry["unit"] != unit:
         raise ValueError(f"meter phase {name!r} counts {entry['unit']}, not {unit}")
     entry["units"] += units
@@ -42,23 +58,23 @@ def add(name: str, units: float, seconds: float, cpu_seconds: float, unit: str,
 def phase(name: str, units: float = 1, unit: str = "step",
           samples: int | None = None) -> Iterator[None]:
     """Time the block as ``units`` of ``unit`` in phase ``name`` (nothing is added on error)."""
-    wall, cpu = time.perf_counter(), time.process_time()
+    rss, wall, cpu = current_rss_mb(), time.perf_counter(), time.process_time()
     yield
-    add(name, units, time.perf_counter() - wall, time.process_time() - cpu, unit, samples)
+    add(name, units, time.perf_counter() - wall, time.process_time() - cpu, unit, samples, rss)
 
 
 def counted(iterable, name: str, unit: str, size=None, samples=None) -> Iterator:
     """Yield the items of ``iterable`` and add the whole loop (fetching included) to phase
     ``name``: one ``unit`` per item, or ``size(item)`` units (e.g. the videos of a batch);
     ``samples(item)`` counts what an item holds (a batch's clips)."""
-    wall, cpu = time.perf_counter(), time.process_time()
+    rss, wall, cpu = current_rss_mb(), time.perf_counter(), time.process_time()
     units = held = 0
     for item in iterable:
         units += 1 if size is None else size(item)
         held += 0 if samples is None else samples(item)
         yield item
     add(name, units, time.perf_counter() - wall, time.process_time() - cpu, unit,
-        held if samples is not None else None)
+        held if samples is not None else None, rss)
 
 
 def phases() -> dict[str, dict[str, Any]]:
