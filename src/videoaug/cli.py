@@ -119,22 +119,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _cpu_seconds() -> float:
-    """CPU time of this process and its finished children (ffmpeg), user + system."""
-    import resource
-
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
 def _log_work(args: argparse.Namespace, seconds: float) -> None:
     """One ``videoaug work {json}`` line: what the job did (videoaug.meter) and its totals."""
     import json
 
     from videoaug import meter
 
-    record = meter.work_record(args.command, args.rule, seconds, _cpu_seconds(), args.threads)
+    record = meter.work_record(args.command, args.rule, seconds, meter.cpu_seconds(),
+                               args.threads)
     log.info("%s%s", meter.WORK_PREFIX, json.dumps(record, sort_keys=True))
 
 

@@ -6,9 +6,10 @@ when the command succeeds (:func:`work_record`). ``scripts/paper_scale.py`` read
 the rule's Snakemake benchmark file: wall and CPU seconds per unit from the phases, peak memory from
 the benchmark.
 
-Wall seconds come from :func:`time.perf_counter`, CPU seconds from :func:`time.process_time`
-(every thread of the process, so torch's intra-op threads count). The meter is process-global and
-costs two clock reads per unit.
+Wall seconds come from :func:`time.perf_counter`, CPU seconds from ``getrusage`` of the process
+and its finished children (every thread, so torch's intra-op threads count, and the ffmpeg
+processes that decode videos and the DataLoader workers once they exit). The meter is
+process-global and costs two clock reads per unit.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ from typing import Any
 
 WORK_PREFIX = "videoaug work "
 _PHASES: dict[str, dict[str, Any]] = {}
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its finished (waited-for) children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def current_rss_mb() -> float:
@@ -58,22 +66,22 @@ def add(name: str, units: float, seconds: float, cpu_seconds: float, unit: str,
 def phase(name: str, units: float = 1, unit: str = "step",
           samples: int | None = None) -> Iterator[None]:
     """Time the block as ``units`` of ``unit`` in phase ``name`` (nothing is added on error)."""
-    rss, wall, cpu = current_rss_mb(), time.perf_counter(), time.process_time()
+    rss, wall, cpu = current_rss_mb(), time.perf_counter(), cpu_seconds()
     yield
-    add(name, units, time.perf_counter() - wall, time.process_time() - cpu, unit, samples, rss)
+    add(name, units, time.perf_counter() - wall, cpu_seconds() - cpu, unit, samples, rss)
 
 
 def counted(iterable, name: str, unit: str, size=None, samples=None) -> Iterator:
     """Yield the items of ``iterable`` and add the whole loop (fetching included) to phase
     ``name``: one ``unit`` per item, or ``size(item)`` units (e.g. the videos of a batch);
     ``samples(item)`` counts what an item holds (a batch's clips)."""
-    rss, wall, cpu = current_rss_mb(), time.perf_counter(), time.process_time()
+    rss, wall, cpu = current_rss_mb(), time.perf_counter(), cpu_seconds()
     units = held = 0
     for item in iterable:
         units += 1 if size is None else size(item)
         held += 0 if samples is None else samples(item)
         yield item
-    add(name, units, time.perf_counter() - wall, time.process_time() - cpu, unit,
+    add(name, units, time.perf_counter() - wall, cpu_seconds() - cpu, unit,
         held if samples is not None else None, rss)
 
 

@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
+import torch
+from torch import Tensor, nn
 from videoaug import meter
 from videoaug.provenance import progress_bar
 from videoaug.seeding import derive_seed, torch_generator
@@ -306,6 +306,7 @@ class Trainer:
                 bar.set_postfix(loss=f"{stats.loss:.3f}", acc=f"{stats.accuracy:.3f}",
                                 refresh=False)
             bar.close()
+        meter.add("epoch", 1, 0.0, 0.0, "epoch")
         return {
             "epoch": epoch, "lr": lr, "train_loss": stats.loss, "train_acc": stats.accuracy,
             "seconds": time.perf_counter() - started, "n_train": len(dataset),

@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 import torch
 from torch import nn
-
 from videoaug import meter
 from videoaug.io.store import atomic_store, open_store
 from videoaug.methods.l2a.compose import Variant, composite_pair
@@ -357,7 +357,7 @@ def train_selector_stage(manifest_path: str | Path, frames: Sequence[str | Path]
     done_here = 0
     while run.step < params.steps:
         t = run.step
-        step_wall, step_cpu = time.perf_counter(), time.process_time()
+        step_wall, step_cpu = time.perf_counter(), meter.cpu_seconds()
         if t % params.reset_every == 0 and t > 0:
             run.trainer = _classifier_trainer(params, pool.num_classes, t // params.reset_every)
             run.losses = []
@@ -388,7 +388,7 @@ def train_selector_stage(manifest_path: str | Path, frames: Sequence[str | Path]
         run.step = t + 1
         done_here += 1
         meter.add("selector_step", 1, time.perf_counter() - step_wall,
-                  time.process_time() - step_cpu, "step", params.batch_pairs)
+                  meter.cpu_seconds() - step_cpu, "step", params.batch_pairs)
         if run.step % params.checkpoint_every == 0 or run.step == params.steps:
             save_checkpoint_atomic(run.state(params), partial)
         if stop_after is not None and done_here >= stop_after:
