@@ -7,8 +7,9 @@
 Reads, under ``--workdir`` (where ``make smoke-paper`` ran the paper DAG with
 ``workflow/presets/paper_smoke.yaml``):
 
-* ``logs/**/*.log``: each job's ``videoaug work {json}`` line (:mod:`videoaug.meter`): its rule,
-  and per phase the units done (training steps, test videos, videos of a shard, GAN iterations),
+* ``smoke_dag.json``: the smoke's jobs (a dry run of its targets), which rule wrote which log;
+* ``logs/**/*.log``: each job's ``videoaug work {json}`` line (:mod:`videoaug.meter`): per phase
+  the units done (training steps, test videos, videos of a shard, GAN iterations),
   their wall and CPU seconds, samples and memory;
 * ``benchmarks/<same path>.tsv``: Snakemake's benchmark of the job (max RSS, CPU seconds);
 * ``paper_dag.json``: the jobs of every paper table's target in the *paper* preset (stand-in
@@ -103,19 +104,26 @@ def read_benchmark(path: Path) -> dict:
     return out
 
 
-def read_jobs(workdir: Path) -> list[Job]:
-    """Every job with a work line under ``workdir/logs`` (the last line of a log wins)."""
+def read_jobs(workdir: Path, rule_of_log: dict[str, str] | None = None) -> list[Job]:
+    """Every job of the smoke DAG with a work line under ``workdir/logs`` (the last line of a
+    log wins). ``rule_of_log`` maps a log path to its rule (``smoke_dag.json``, a dry run of the
+    smoke's targets); by default it is read from ``workdir``."""
+    if rule_of_log is None:
+        smoke = json.loads((workdir / "smoke_dag.json").read_text(encoding="utf-8"))
+        rule_of_log = {job["log"]: job["rule"] for job in smoke["jobs"] if job.get("log")}
     jobs = []
-    for log in sorted((workdir / "logs").rglob("*.log")):
+    for relative, rule in sorted(rule_of_log.items()):
+        log = workdir / relative
+        if not log.is_file():
+            continue
         record = None
         for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
             if WORK_PREFIX in line:
                 record = json.loads(line.split(WORK_PREFIX, 1)[1])
-        if record is None or not record.get("rule"):
+        if record is None:
             continue
-        relative = log.relative_to(workdir)
-        bench = workdir / "benchmarks" / relative.relative_to("logs").with_suffix(".tsv")
-        jobs.append(Job(record["rule"], str(relative), record, read_benchmark(bench)))
+        bench = workdir / "benchmarks" / Path(relative).relative_to("logs").with_suffix(".tsv")
+        jobs.append(Job(rule, relative, record, read_benchmark(bench)))
     return jobs
 
 
@@ -368,13 +376,16 @@ class Projector:
 
 # ------------------------------------------------------------------------------- paper DAG
 def parse_dry_run(text: str) -> list[dict]:
-    """Jobs of a Snakemake dry run: ``{"rule", "wildcards", "resources"}`` each."""
+    """Jobs of a Snakemake dry run: ``{"rule", "wildcards", "resources", "log"}`` each."""
     jobs, current = [], None
     for raw in text.splitlines():
         line = raw.strip()
         if (line.startswith("rule ") or line.startswith("localrule ")) and line.endswith(":"):
-            current = {"rule": line.split()[1].rstrip(":"), "wildcards": {}, "resources": {}}
+            current = {"rule": line.split()[1].rstrip(":"), "wildcards": {}, "resources": {},
+                       "log": None}
             jobs.append(current)
+        elif current is not None and line.startswith("log:"):
+            current["log"] = line.partition(":")[2].strip().split(",")[0].strip() or None
         elif current is not None and line.startswith(("wildcards:", "resources:")):
             key, _, rest = line.partition(":")
             for item in rest.split(","):

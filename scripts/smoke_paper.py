@@ -13,7 +13,8 @@
    so the jobs load it through the same code a download takes (VIDEOAUG_OFFLINE=1: no network);
 4. each family's paper-table targets run, one family at a time:
    ``snakemake --cores N TARGETS --configfile workflow/presets/paper.yaml workflow/presets/paper_smoke.yaml``;
-5. dry runs of the *paper* preset (stand-in roots only, no cut counts) list every job of each paper
+5. dry runs list the smoke's jobs (``smoke_dag.json``: which rule wrote which log) and those of
+   the *paper* preset (stand-in roots only, no cut counts) list every job of each paper
    table: ``paper_dag.json``;
 6. ``scripts/paper_scale.py`` rewrites ``docs/paper_scale.md`` from the benchmarks and work lines.
 """
@@ -105,6 +106,18 @@ def roots_only(workdir: Path) -> str:
     return path.name
 
 
+def smoke_dag(workdir: Path, families: list[str]) -> Path:
+    """``smoke_dag.json``: every job of the smoke's targets (rule, wildcards, log path)."""
+    targets = [t for family in families for t in FAMILIES[family]]
+    proc = snakemake(workdir, ["-n", "-F", "--cores", "1", *targets], PRESETS,
+                     capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"dry run of the smoke failed:\n{proc.stdout[-3000:]}{proc.stderr}")
+    out = workdir / "smoke_dag.json"
+    out.write_text(json.dumps({"jobs": parse_dry_run(proc.stdout)}, indent=1), encoding="utf-8")
+    return out
+
+
 def paper_dag(workdir: Path) -> Path:
     """``paper_dag.json``: every job of each paper table's target in the paper preset."""
     from videoaug.data.standin import StandinParams
@@ -136,15 +149,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--families", nargs="+", default=list(FAMILIES), choices=list(FAMILIES))
     parser.add_argument("--no-run", action="store_true", help="prepare and write the docs only")
     parser.add_argument("--no-docs", action="store_true")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "paper_scale.md")
     args = parser.parse_args(argv)
     workdir = args.workdir.resolve()
     prepare(workdir)
     failed = [] if args.no_run else run_families(workdir, args.families, args.cores)
     if not args.no_docs:
+        smoke_dag(workdir, list(FAMILIES))
         paper_dag(workdir)
         import paper_scale
 
-        paper_scale.main(["--workdir", str(workdir)])
+        paper_scale.main(["--workdir", str(workdir), "--out", str(args.out)])
     if failed:
         print(f"failed families: {', '.join(failed)} (see {workdir}/logs)", file=sys.stderr)
         return 1

@@ -49,8 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--rule",
-        help="the Snakemake rule running this command (the rules pass {rule}); recorded in the "
-        "'videoaug work' line of the log that docs/paper_scale.md is built from",
+        help="name of the Snakemake rule running this command, recorded in the log's "
+        "'videoaug work' line (optional: scripts/paper_scale.py also maps log paths to rules)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -125,8 +125,9 @@ def _log_work(args: argparse.Namespace, seconds: float) -> None:
 
     from videoaug import meter
 
-    record = meter.work_record(args.command, args.rule, seconds, meter.cpu_seconds(),
-                               args.threads)
+    record = meter.work_record(args.command, seconds, meter.cpu_seconds(), args.threads)
+    if args.rule:
+        record["rule"] = args.rule
     log.info("%s%s", meter.WORK_PREFIX, json.dumps(record, sort_keys=True))
 
 

@@ -101,10 +101,11 @@ def peak_rss_mb() -> float:
     return max(own, children) * scale
 
 
-def work_record(command: str, rule: str | None, seconds: float, cpu_seconds: float,
+def work_record(command: str, seconds: float, cpu_seconds: float,
                 threads: int | None) -> dict[str, Any]:
-    """The JSON of the ``videoaug work`` log line: the job's phases and totals."""
-    return {"command": command, "rule": rule, "threads": threads,
+    """The JSON of the ``videoaug work`` log line: the job's phases and totals (the rule is
+    known from the log's path: ``scripts/paper_scale.py`` maps it with a dry run)."""
+    return {"command": command, "threads": threads,
             "seconds": round(seconds, 3), "cpu_seconds": round(cpu_seconds, 3),
             "peak_rss_mb": round(peak_rss_mb(), 1),
             "phases": {k: {**v, "seconds": round(v["seconds"], 4),

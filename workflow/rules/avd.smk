@@ -35,7 +35,7 @@ rule optical_flow:
         runtime=res("optical_flow", "runtime"),
         gpu=res("optical_flow", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} optical-flow --params {params.p:q} --frames {input:q}"
+        "python -m videoaug.cli --log {log:q} optical-flow --params {params.p:q} --frames {input:q}"
         " --out {output:q}"
 
 
@@ -66,7 +66,7 @@ rule train_avd:
         runtime=res("train_avd", "runtime"),
         gpu=res("train_avd", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} train-avd --params {params.p:q} --input {wildcards.input}"
+        "python -m videoaug.cli --log {log:q} train-avd --params {params.p:q} --input {wildcards.input}"
         " --manifest {input.manifest:q} --stores {input.stores:q} --out {output.model:q}"
         " --curves {output.curves:q}"
 
@@ -95,7 +95,7 @@ rule distill:
         runtime=res("distill", "runtime"),
         gpu=res("distill", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} distill --params {params.p:q} --input {wildcards.input}"
+        "python -m videoaug.cli --log {log:q} distill --params {params.p:q} --input {wildcards.input}"
         " --manifest {input.manifest:q} --store {input.store:q} {params.model}"
         " --out {output:q}"
 
@@ -140,7 +140,7 @@ rule train_avd_classifier:
         runtime=res("train_avd_classifier", "runtime"),
         gpu=res("train_avd_classifier", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} train-avd-classifier --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} train-avd-classifier --params {params.p:q}"
         " --manifest {input.manifest:q} --stores {input.stores:q}"
         " --out {output.result:q} --scores {output.scores:q}"
 
@@ -190,7 +190,7 @@ rule train_avd_cross:
         runtime=res("train_avd_classifier", "runtime"),
         gpu=res("train_avd_classifier", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} train-avd-classifier --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} train-avd-classifier --params {params.p:q}"
         " --manifest {input.manifest:q} --stores {input.stores:q}"
         " --test-manifest {input.test_manifest:q} --test-stores {input.test_stores:q}"
         " --out {output.result:q} --scores {output.scores:q}"
@@ -207,6 +207,8 @@ rule avd_fuse:
         weights=lambda w: " ".join("1.0" for _ in w.fusion.split("+")),
     log:
         "logs/{ds}/avd_fuse/{fusion}_s{seed}.log",
+    benchmark:
+        "benchmarks/{ds}/avd_fuse/{fusion}_s{seed}.tsv"
     wildcard_constraints:
         fusion=AVD_FUSION_RE,
         seed=r"\d+",
@@ -218,7 +220,7 @@ rule avd_fuse:
         runtime=res("fuse", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} fuse --results {input.results:q} --scores {input.scores:q}"
+        "python -m videoaug.cli --log {log:q} fuse --results {input.results:q} --scores {input.scores:q}"
         " --weights {params.weights} --method avd_{wildcards.fusion} --out {output:q}"
 
 
@@ -238,6 +240,8 @@ rule tavakolian2019_tables:
         backbones=config["avd"]["classifier"]["table2_backbones"],
     log:
         "logs/report/tavakolian2019_tables.log",
+    benchmark:
+        "benchmarks/report/tavakolian2019_tables.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -246,7 +250,7 @@ rule tavakolian2019_tables:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} tavakolian2019-tables --datasets {params.datasets:q}"
+        "python -m videoaug.cli --log {log:q} tavakolian2019-tables --datasets {params.datasets:q}"
         " --cross {params.cross:q} --default-backbone {params.backbone}"
         " --backbones {params.backbones:q} --results {input:q} --out-dir results/tables"
 
@@ -263,6 +267,8 @@ rule figure_avd:
         videos=config["avd"]["figure_videos"],
     log:
         "logs/{ds}/figure_avd.log",
+    benchmark:
+        "benchmarks/{ds}/figure_avd.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -271,6 +277,6 @@ rule figure_avd:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} figure-avd --manifest {input.manifest:q} --frames {input.frames:q}"
+        "python -m videoaug.cli --log {log:q} figure-avd --manifest {input.manifest:q} --frames {input.frames:q}"
         " --rgb {input.rgb:q} --flow {input.flow:q} --videos {params.videos}"
         " --out {output:q}"

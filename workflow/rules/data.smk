@@ -20,7 +20,7 @@ rule synth_generate:
     wildcard_constraints:
         root=r".+",
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} synth --params {params.p:q} --root {wildcards.root:q}"
+        "python -m videoaug.cli --log {log:q} synth --params {params.p:q} --root {wildcards.root:q}"
 
 
 rule manifest:
@@ -32,6 +32,8 @@ rule manifest:
         p=lambda w: as_json(stage_params.manifest_params(config, w.ds)),
     log:
         "logs/{ds}/manifest.log",
+    benchmark:
+        "benchmarks/{ds}/manifest.tsv"
     conda:
         ENV_CORE
     threads: res("manifest", "threads")
@@ -40,7 +42,7 @@ rule manifest:
         runtime=res("manifest", "runtime"),
         gpu=res("manifest", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} manifest --params {params.p:q} --out {output:q}"
+        "python -m videoaug.cli --log {log:q} manifest --params {params.p:q} --out {output:q}"
 
 
 rule decode_frames:
@@ -63,7 +65,7 @@ rule decode_frames:
         runtime=res("decode_frames", "runtime"),
         gpu=res("decode_frames", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} decode --params {params.p:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli --log {log:q} decode --params {params.p:q} --manifest {input.manifest:q}"
         " --shard {wildcards.shard} --shards {params.shards} --out {output:q}"
 
 
@@ -74,6 +76,8 @@ rule frames_index:
         f"{CACHE}/{{ds}}/frames/index.json",
     log:
         "logs/{ds}/frames_index.log",
+    benchmark:
+        "benchmarks/{ds}/frames_index.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -82,4 +86,4 @@ rule frames_index:
         runtime=res("default", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} gather-frames --out {output:q} {input:q}"
+        "python -m videoaug.cli --log {log:q} gather-frames --out {output:q} {input:q}"

@@ -21,7 +21,7 @@ rule dynamic_images:
         runtime=res("dynamic_images", "runtime"),
         gpu=res("dynamic_images", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} dynamic --params {params.p:q} --frames {input.frames:q}"
+        "python -m videoaug.cli --log {log:q} dynamic --params {params.p:q} --frames {input.frames:q}"
         " --manifest {input.manifest:q} --out {output:q}"
 
 
@@ -33,6 +33,8 @@ rule ssdi_index:
         f"{CACHE}/{{ds}}/ssdi/index.json",
     log:
         "logs/{ds}/ssdi_index.log",
+    benchmark:
+        "benchmarks/{ds}/ssdi_index.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -41,7 +43,7 @@ rule ssdi_index:
         runtime=res("default", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} gather-ssdi --out {output:q} {input.shards:q}"
+        "python -m videoaug.cli --log {log:q} gather-ssdi --out {output:q} {input.shards:q}"
 
 
 rule figure_dynamic_images:
@@ -60,6 +62,8 @@ rule figure_dynamic_images:
         frames_per_video=config["figures"]["frames_per_video"],
     log:
         "logs/{ds}/figure_dynamic_images.log",
+    benchmark:
+        "benchmarks/{ds}/figure_dynamic_images.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -68,5 +72,5 @@ rule figure_dynamic_images:
         runtime=res("default", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} figure-dynamic --manifest {input.manifest:q} --frames {input.frames:q}"
+        "python -m videoaug.cli --log {log:q} figure-dynamic --manifest {input.manifest:q} --frames {input.frames:q}"
         " --ssdi {input.ssdi:q} --frames-per-video {params.frames_per_video} --out {output:q}"

@@ -22,7 +22,7 @@ rule train_wgan:
         runtime=res("train_wgan", "runtime"),
         gpu=res("train_wgan", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} train-wgan --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-wgan --params {params.p:q}"
         " --manifest {input.manifest:q} --ssdi {input.ssdi:q} --cls {wildcards.cls:q}"
         " --out {output:q}"
 
@@ -40,6 +40,8 @@ rule generate_pool:
         compression=config["compression"],
     log:
         "logs/{ds}/generate_pool/{cls}.log",
+    benchmark:
+        "benchmarks/{ds}/generate_pool/{cls}.tsv"
     conda:
         ENV_CORE
     threads: res("generate_pool", "threads")
@@ -48,7 +50,7 @@ rule generate_pool:
         runtime=res("generate_pool", "runtime"),
         gpu=res("generate_pool", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} generate-pool --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} generate-pool --params {params.p:q}"
         " --checkpoint {input.checkpoint:q} --manifest {input.manifest:q}"
         " --ssdi-index {input.ssdi_index:q} --cls {wildcards.cls:q}"
         " --compression {params.compression} --out {output:q}"
@@ -74,7 +76,7 @@ rule gan_quality_net:
         runtime=res("gan_quality", "runtime"),
         gpu=res("gan_quality", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} gan-quality-net --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} gan-quality-net --params {params.p:q}"
         " --manifest {input.manifest:q} --ssdi {input.ssdi:q} --out {output:q}"
 
 
@@ -88,6 +90,8 @@ rule gan_quality:
         f"{CACHE}/{{ds}}/gan/quality.json",
     log:
         "logs/{ds}/gan_quality.log",
+    benchmark:
+        "benchmarks/{ds}/gan_quality.tsv"
     conda:
         ENV_CORE
     threads: res("gan_quality", "threads")
@@ -96,7 +100,7 @@ rule gan_quality:
         runtime=res("gan_quality", "runtime"),
         gpu=res("gan_quality", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} gan-quality --net {input.net:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli --log {log:q} gan-quality --net {input.net:q} --manifest {input.manifest:q}"
         " --ssdi {input.ssdi:q} --pools {input.pools:q} --out {output:q}"
 
 
@@ -110,6 +114,8 @@ rule figure_gan:
         report("results/figures/{ds}_gan_samples.png", caption="../report/gan_samples.rst", category="SPS"),
     log:
         "logs/{ds}/figure_gan.log",
+    benchmark:
+        "benchmarks/{ds}/figure_gan.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -118,5 +124,5 @@ rule figure_gan:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} figure-gan --manifest {input.manifest:q} --ssdi {input.ssdi:q}"
+        "python -m videoaug.cli --log {log:q} figure-gan --manifest {input.manifest:q} --ssdi {input.ssdi:q}"
         " --pools {input.pools:q} --quality {input.quality:q} --out {output:q}"

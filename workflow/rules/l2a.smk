@@ -34,7 +34,7 @@ rule segment:
         runtime=res("segment", "runtime"),
         gpu=res("segment", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} segment --params {params.p:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli --log {log:q} segment --params {params.p:q} --manifest {input.manifest:q}"
         " --frames {input.frames:q} --out {output:q}"
 
 
@@ -45,6 +45,8 @@ rule masks_index:
         f"{CACHE}/{{ds}}/masks/index.json",
     log:
         "logs/{ds}/masks_index.log",
+    benchmark:
+        "benchmarks/{ds}/masks_index.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -53,7 +55,7 @@ rule masks_index:
         runtime=res("default", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} gather-masks --out {output:q} {input:q}"
+        "python -m videoaug.cli --log {log:q} gather-masks --out {output:q} {input:q}"
 
 
 rule inpaint:
@@ -76,7 +78,7 @@ rule inpaint:
         runtime=res("inpaint", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} inpaint --params {params.p:q} --frames {input.frames:q}"
+        "python -m videoaug.cli --log {log:q} inpaint --params {params.p:q} --frames {input.frames:q}"
         " --masks {input.masks:q} --out {output:q}"
 
 
@@ -89,6 +91,8 @@ rule match_classes:
         p=lambda w: as_json(params_l2a.l2a_match_params(config, w.ds)),
     log:
         "logs/{ds}/match_classes.log",
+    benchmark:
+        "benchmarks/{ds}/match_classes.tsv"
     conda:
         ENV_TEXT
     threads: res("match_classes", "threads")
@@ -97,7 +101,7 @@ rule match_classes:
         runtime=res("match_classes", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} match-classes --params {params.p:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli --log {log:q} match-classes --params {params.p:q} --manifest {input.manifest:q}"
         " --out {output:q}"
 
 
@@ -122,6 +126,8 @@ rule figure_l2a_compositing:
         alpha=config["l2a"]["alpha"],
     log:
         "logs/{ds}/figure_l2a_compositing.log",
+    benchmark:
+        "benchmarks/{ds}/figure_l2a_compositing.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -130,7 +136,7 @@ rule figure_l2a_compositing:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} figure-l2a --manifest {input.manifest:q} --frames {input.frames:q}"
+        "python -m videoaug.cli --log {log:q} figure-l2a --manifest {input.manifest:q} --frames {input.frames:q}"
         " --masks {input.masks:q} --backgrounds {input.backgrounds:q} --matches {input.matches:q}"
         " --pairs {params.pairs} --frames-shown {params.frames_shown} --seed {params.seed}"
         " --alpha {params.alpha}"
@@ -165,7 +171,7 @@ rule l2a_features:
         runtime=res("train_selector", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} l2a-features --params {params.p:q} --frames {input.frames:q}"
+        "python -m videoaug.cli --log {log:q} l2a-features --params {params.p:q} --frames {input.frames:q}"
         " --out {output:q}"
 
 
@@ -194,7 +200,7 @@ rule train_selector:
         runtime=res("train_selector", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} train-selector --params {params.p:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli --log {log:q} train-selector --params {params.p:q} --manifest {input.manifest:q}"
         " --frames {input.frames:q} --masks {input.masks:q} --backgrounds {input.backgrounds:q}"
         " --features {input.features:q} --matches {input.matches:q} --out {output.model:q}"
 
@@ -211,6 +217,8 @@ rule score_pairs:
         p=lambda w: as_json(params_l2a.l2a_selector_params(config, w.ds)),
     log:
         "logs/{ds}/score_pairs.log",
+    benchmark:
+        "benchmarks/{ds}/score_pairs.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -219,7 +227,7 @@ rule score_pairs:
         runtime=res("default", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} score-pairs --params {params.p:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli --log {log:q} score-pairs --params {params.p:q} --manifest {input.manifest:q}"
         " --features {input.features:q} --matches {input.matches:q}"
         " --selector {input.selector:q} --out {output:q}"
 
@@ -235,6 +243,8 @@ rule figure_l2a_selector:
         ),
     log:
         "logs/{ds}/figure_l2a_selector.log",
+    benchmark:
+        "benchmarks/{ds}/figure_l2a_selector.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -243,7 +253,7 @@ rule figure_l2a_selector:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} figure-l2a-selector --log-json {input:q} --out {output:q}"
+        "python -m videoaug.cli --log {log:q} figure-l2a-selector --log-json {input:q} --out {output:q}"
 
 
 # The supervised classifier (src/videoaug/methods/l2a/train_stage.py): real clips + composites of the
@@ -273,7 +283,7 @@ rule train_l2a:
         runtime=res("train_tda", "runtime"),
         gpu=res("train_tda", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} train-l2a --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-l2a --params {params.p:q}"
         " --manifest {input.manifest:q} --frames {input.frames:q}{params.extra}"
         " --out {output:q}"
 
@@ -323,6 +333,8 @@ use rule score_pairs as score_pairs_ablation with:
         p=lambda w: as_json(params_l2a.ablation_selector_params(config, w.ds, w.abl)),
     log:
         "logs/{ds}/score_pairs/{abl}.log",
+    benchmark:
+        "benchmarks/{ds}/score_pairs/{abl}.tsv"
     wildcard_constraints:
         abl="|".join(l2a_ablation.SELECTOR_KEYS),
 
@@ -339,6 +351,8 @@ rule gowda2022_table:
         p=lambda w: as_json(gowda_report.table_params(config, int(w.n))),
     log:
         "logs/report/gowda2022_table{n}.log",
+    benchmark:
+        "benchmarks/report/gowda2022_table{n}.tsv"
     wildcard_constraints:
         n="[1-5]",
     conda:
@@ -349,7 +363,7 @@ rule gowda2022_table:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} gowda2022-table --table {wildcards.n} --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} gowda2022-table --table {wildcards.n} --params {params.p:q}"
         " --out {output:q}"
 
 
@@ -387,7 +401,7 @@ rule semi_teacher:
         runtime=res("train_tda", "runtime"),
         gpu=res("train_tda", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} semi-teacher --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} semi-teacher --params {params.p:q}"
         " --manifest {input.manifest:q} --frames {input.frames:q} --out {output.result:q}"
         " --pseudo-out {output.pseudo:q}"
 
@@ -423,7 +437,7 @@ rule semi_selector:
         runtime=res("train_selector", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} semi-selector --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} semi-selector --params {params.p:q}"
         " --selector-params {params.selector:q} --manifest {input.manifest:q} --frames {input.frames:q}"
         " --masks {input.masks:q} --backgrounds {input.backgrounds:q} --features {input.features:q}"
         " --matches {input.matches:q} --pseudo {input.pseudo:q} --out {output.model:q}"
@@ -455,7 +469,7 @@ rule train_semi:
         runtime=res("train_tda", "runtime"),
         gpu=res("train_tda", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} train-semi --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-semi --params {params.p:q}"
         " --manifest {input.manifest:q} --frames {input.frames:q} --pseudo {input.pseudo:q}{params.extra}"
         " --out {output:q}"
 
@@ -469,6 +483,8 @@ rule semi_default_seed:
         "results/{ds}_{method}_semi{p}.json",
     log:
         "logs/{ds}/l2a_semi/{method}_semi{p}_default.log",
+    benchmark:
+        "benchmarks/{ds}/l2a_semi/{method}_semi{p}_default.tsv"
     wildcard_constraints:
         method="none|pseudolabel|cutmix|mixup|cutout|l2a",
         p=r"\d+",
@@ -519,7 +535,7 @@ rule train_fewshot_seed:
         runtime=res("train_tda", "runtime"),
         gpu=res("train_tda", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} train-fewshot --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-fewshot --params {params.p:q}"
         " --manifest {input.manifest:q} --frames {input.frames:q}{params.extra}"
         " --out {output:q}"
 
@@ -533,6 +549,8 @@ rule train_fewshot:
         "results/{ds}_fewshot_{method}_{n}shot.json",
     log:
         "logs/{ds}/train_fewshot/{method}_{n}shot.log",
+    benchmark:
+        "benchmarks/{ds}/train_fewshot/{method}_{n}shot.tsv"
     wildcard_constraints:
         method="pn|pn_l2a",
         n=r"\d+",

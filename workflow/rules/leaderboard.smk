@@ -31,6 +31,8 @@ rule leaderboard:
         p=lambda w: as_json(leaderboard_methods.leaderboard_params(config, w.ds)),
     log:
         "logs/report/leaderboard_{ds}.log",
+    benchmark:
+        "benchmarks/report/leaderboard_{ds}.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -39,7 +41,7 @@ rule leaderboard:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} leaderboard --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} leaderboard --params {params.p:q}"
         " --md {output.md:q} --csv {output.csv:q} --html {output.html:q} --png {output.png:q}"
 
 

@@ -22,6 +22,8 @@ rule report_zhang2020:
         seeds=config["report"]["seeds"],
     log:
         "logs/report/zhang2020.log",
+    benchmark:
+        "benchmarks/report/zhang2020.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -30,7 +32,7 @@ rule report_zhang2020:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} report-zhang2020 --datasets {params.datasets:q} --seeds {params.seeds:q}"
+        "python -m videoaug.cli --log {log:q} report-zhang2020 --datasets {params.datasets:q} --seeds {params.seeds:q}"
         " --fig4 {output.fig4:q} --fig5 {output.fig5:q}"
 
 
@@ -43,6 +45,8 @@ rule report_zhang2020_table2:
         datasets=report_datasets(config, "sps"),
     log:
         "logs/report/zhang2020_table2.log",
+    benchmark:
+        "benchmarks/report/zhang2020_table2.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -51,7 +55,7 @@ rule report_zhang2020_table2:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} report-zhang2020 --datasets {params.datasets:q}"
+        "python -m videoaug.cli --log {log:q} report-zhang2020 --datasets {params.datasets:q}"
         " --table2 {output:q}"
 
 
@@ -74,6 +78,8 @@ rule report_zhang2020_table3:
         ),
     log:
         "logs/report/zhang2020_table3.log",
+    benchmark:
+        "benchmarks/report/zhang2020_table3.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -82,5 +88,5 @@ rule report_zhang2020_table3:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} report-zhang2020 --limited-classes {params.limited_classes:q}"
+        "python -m videoaug.cli --log {log:q} report-zhang2020 --limited-classes {params.limited_classes:q}"
         " --table3 {output:q}"

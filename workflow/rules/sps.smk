@@ -27,7 +27,7 @@ rule train_temporal:
         runtime=res("train_temporal", "runtime"),
         gpu=res("train_temporal", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} train-temporal --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-temporal --params {params.p:q}"
         " --manifest {input.manifest:q} --ssdi {input.ssdi:q} --pools {params.pools}"
         " {params.quality} --out {output.result:q} --scores {output.scores:q}"
 
@@ -73,7 +73,7 @@ rule train_spatial:
         runtime=res("train_spatial", "runtime"),
         gpu=res("train_spatial", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} train-spatial --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-spatial --params {params.p:q}"
         " --manifest {input.manifest:q} --frames {input.frames:q}"
         " --out {output.result:q} --scores {output.scores:q}"
 
@@ -88,6 +88,8 @@ rule fuse:
         weights=config["sps"]["fusion_weights"],
     log:
         "logs/{ds}/fuse/{method}.log",
+    benchmark:
+        "benchmarks/{ds}/fuse/{method}.tsv"
     wildcard_constraints:
         method=r"ssdi|rnd|tsp|sps",
     conda:
@@ -98,5 +100,5 @@ rule fuse:
         runtime=res("fuse", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} fuse --results {input.results:q} --scores {input.scores:q}"
+        "python -m videoaug.cli --log {log:q} fuse --results {input.results:q} --scores {input.scores:q}"
         " --weights {params.weights} --method {wildcards.method}_fused --out {output:q}"

@@ -35,7 +35,7 @@ rule train_tda:
         runtime=res("train_tda", "runtime"),
         gpu=res("train_tda", "gpu"),
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} --threads {params.threads} train-tda --params {params.p:q}"
+        "python -m videoaug.cli --log {log:q} --threads {params.threads} train-tda --params {params.p:q}"
         " --manifest {input.manifest:q} --frames {input.frames:q} --out {output:q}"
 
 
@@ -71,6 +71,8 @@ rule tda_gallery:
         magnitude=config["tda"]["gallery_magnitude"],
     log:
         "logs/tda_gallery.log",
+    benchmark:
+        "benchmarks/tda_gallery.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -79,7 +81,7 @@ rule tda_gallery:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} tda-gallery --params {params.p:q} --manifest {input.manifest:q}"
+        "python -m videoaug.cli --log {log:q} tda-gallery --params {params.p:q} --manifest {input.manifest:q}"
         " --frames {input.frames:q} --policies {params.policies:q}"
         " --frames-shown {params.frames_shown} --magnitude {params.magnitude}"
         " --out {output:q}"
@@ -94,6 +96,8 @@ rule kim2020_tables:
         datasets=report_datasets(config, "tda"),
     log:
         "logs/report/kim2020_tables.log",
+    benchmark:
+        "benchmarks/report/kim2020_tables.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -102,5 +106,5 @@ rule kim2020_tables:
         runtime=res("report", "runtime"),
         gpu=0,
     shell:
-        "python -m videoaug.cli --log {log:q} --rule {rule} kim2020-tables --datasets {params.datasets:q}"
+        "python -m videoaug.cli --log {log:q} kim2020-tables --datasets {params.datasets:q}"
         " --results {input:q} --out {output:q}"
