@@ -1,5 +1,5 @@
-"""`make smoke-paper` end to end (hours on 2 cores): every rule of the paper preset's DAG runs on the
-stand-ins, each job inside its declared memory, and the cost page lists every rule."""
+"""`make smoke-paper` end to end (hours on 2 cores): every rule of the paper preset's DAG runs on
+the stand-ins, each job inside its declared memory, and the cost page lists every rule."""
 
 from __future__ import annotations
 
