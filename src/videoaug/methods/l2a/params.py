@@ -24,8 +24,10 @@ def l2a_segment_params(config: dict, dataset: str) -> dict:
     options = {name: dict(l2a[name])
                for name in ("torchvision", "detectron2", "mediapipe", "motion") if name in names}
     if "torchvision" in names or "detectron2" in names:
+        # "auto" is resolved in the job (a GPU node's CUDA device): Mask R-CNN at the paper's
+        # 800 px costs ~10 CPU-seconds per frame, thousands of CPU-hours for UCF101
         options.update(score_threshold=l2a["score_threshold"], classes=l2a["classes"],
-                       device="cpu" if config["device"] == "auto" else config["device"])
+                       device=config["device"])
     options["threads"] = int(l2a["threads"])
     return {"segmenter": spec, "options": options, "compression": l2a["mask_compression"],
             "threads": int(l2a["threads"])}

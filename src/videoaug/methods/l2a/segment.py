@@ -515,7 +515,7 @@ def build_segmenter(spec: str, options: Mapping) -> Segmenter:
     """A backend from ``l2a.segmenter`` (``name`` or ``a+b+...``) and the ``l2a`` options.
 
     ``options`` holds the ``l2a`` section's keys: ``score_threshold``, ``classes``, ``threads``,
-    ``device`` and one sub-mapping per backend (``torchvision``, ``detectron2``, ``mediapipe``,
+    ``device`` (``auto``: CUDA when visible) and one sub-mapping per backend (``torchvision``, ``detectron2``, ``mediapipe``,
     ``motion``).
     """
     names = [n.strip() for n in spec.split("+")]
@@ -531,10 +531,13 @@ def build_segmenter(spec: str, options: Mapping) -> Segmenter:
         elif name == "mediapipe":
             parts.append(MediapipeSegmenter(**options.get("mediapipe", {})))
         else:
+            from videoaug.train.device import resolve_device
+
             cls = TorchvisionSegmenter if name == "torchvision" else Detectron2Segmenter
             opts = dict(options.get(name, {}))
+            device = str(resolve_device(options.get("device", "cpu")))
             parts.append(cls(
                 opts.pop("weights", None), score_threshold=options.get("score_threshold", 0.5),
                 classes=options.get("classes"), threads=options.get("threads", 2),
-                device=options.get("device", "cpu"), **opts))
+                device=device, **opts))
     return parts[0] if len(parts) == 1 else UnionSegmenter(parts)
