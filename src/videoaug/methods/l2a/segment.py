@@ -515,8 +515,8 @@ def build_segmenter(spec: str, options: Mapping) -> Segmenter:
     """A backend from ``l2a.segmenter`` (``name`` or ``a+b+...``) and the ``l2a`` options.
 
     ``options`` holds the ``l2a`` section's keys: ``score_threshold``, ``classes``, ``threads``,
-    ``device`` (``auto``: CUDA when visible) and one sub-mapping per backend (``torchvision``, ``detectron2``, ``mediapipe``,
-    ``motion``).
+    ``device`` (``auto``: CUDA when visible) and one sub-mapping per backend (``torchvision``,
+    ``detectron2``, ``mediapipe``, ``motion``).
     """
     names = [n.strip() for n in spec.split("+")]
     unknown = [n for n in names if n not in BACKENDS]
