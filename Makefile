@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 # the contrib build of OpenCV (TV-L1 flow), pinned in pyproject.toml
 OPENCV_VERSION := $(shell sed -n 's/.*"opencv-contrib-python-headless==\([0-9.]*\)".*/\1/p' pyproject.toml)
 
-.PHONY: run report report-time test test-all bench bench-real docs lint setup system-deps clean-cache gpu-check
+.PHONY: run report report-time test test-all bench bench-real docs lint setup system-deps clean-cache gpu-check smoke-paper
 
 setup: $(STAMP)
 
@@ -82,6 +82,13 @@ docs: setup
 # Without a GPU it says so and exits 0 in seconds.
 gpu-check:
 	@scripts/gpu_check.sh
+
+# The paper preset's DAG once, on CPU, on UCF101/HMDB51 stand-ins (every paper table's target with
+# workflow/presets/paper_smoke.yaml, in smoke/paper/), then docs/paper_scale.md: memory, CPU per step
+# and the projected cost of every paper table. Hours on 2 cores (docs/paper_scale.md says how many).
+SMOKE_CORES ?= 2
+smoke-paper: setup
+	$(PY) scripts/smoke_paper.py --cores $(SMOKE_CORES)
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

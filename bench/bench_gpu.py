@@ -5,6 +5,8 @@
   per-frame PIL loop on one CPU thread. Goal >= 10 (issue 4's goal, out of reach on a CPU core).
 * ``wgan_iters_per_s_cuda``: WGAN-GP generator iterations per second at the CPU-scale settings
   (32 px, base 16, batch 16, 5 critic steps), beside the same on the CPU.
+* ``paper_steps``: seconds per unit of every GPU rule at the paper preset's shapes
+  (``bench_paper_steps.py``), for ``docs/paper_scale.md``.
 
 On a machine without CUDA ``run()`` returns nothing. ``scripts/gpu_check.sh`` calls this module.
 """
@@ -84,7 +86,12 @@ def bench_wgan_iters_per_s_cuda() -> dict:
 def run() -> dict[str, dict]:
     if not torch.cuda.is_available():
         return {}
+    from bench_paper_steps import paper_step_rates
+
     return {
         "augment_vs_pil_loop_cuda": bench_augment_vs_pil_loop_cuda(),
         "wgan_iters_per_s_cuda": bench_wgan_iters_per_s_cuda(),
+        # seconds per training step / test video / iteration / frame of every GPU rule at the
+        # paper preset's shapes: docs/paper_scale.md multiplies them by the paper tables' counts
+        "paper_steps": paper_step_rates("cuda"),
     }

@@ -110,3 +110,16 @@ def test_schema_policy_names_are_the_policy_grammar_names():
     pattern = load_schema()["$defs"]["tda_policy"]["pattern"]
     names = set(re.search(r"\^\(none\|\(([^)]*)\)", pattern).group(1).split("|"))
     assert names | {"none"} == set(RECIPE_NAMES)
+
+
+def test_report_datasets_per_family():
+    from videoaug.config import report_datasets
+
+    config = {"report": {"datasets": ["synth4"], "datasets_by_family": {"tda": ["hmdb51"]}}}
+    assert report_datasets(config, "tda") == ["hmdb51"]
+    assert report_datasets(config, "sps") == ["synth4"]
+    with pytest.raises(ValueError, match="unknown report family"):
+        report_datasets(config, "xyz")
+    paper = load_config(["config.yaml", "workflow/presets/paper.yaml"])
+    assert report_datasets(paper, "sps") == ["ucf4", "hmdb4"]
+    assert report_datasets(paper, "avd") == ["ucf101", "hmdb51"]

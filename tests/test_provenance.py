@@ -48,3 +48,29 @@ def test_manifest_hash_ignores_where_the_dataset_sits(tmp_path):
     write_json(c, manifest("/data/kitchen", size=11))  # another file: another hash
     hashes = input_hashes([a, b, c])
     assert hashes[str(a)] == hashes[str(b)] != hashes[str(c)]
+
+
+def test_versions_do_not_import_torch_and_match_the_modules():
+    import subprocess
+    import sys
+
+    code = ("import sys, json; from videoaug.provenance import versions; v = versions(); "
+            "print(json.dumps([v, 'torch' in sys.modules, 'cv2' in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    import json
+
+    found, torch_loaded, cv2_loaded = json.loads(out)
+    assert not torch_loaded and not cv2_loaded
+    import cv2
+    import h5py
+    import numpy
+    import snakemake
+    import torch
+    import torchvision
+
+    from videoaug.provenance import versions
+
+    assert found["torch"] == torch.__version__ and found["cv2"] == cv2.__version__
+    assert found == versions()  # every module imported now: the same strings
+    assert {numpy, h5py, snakemake, torchvision}

@@ -13,6 +13,7 @@ import importlib
 import logging
 import os
 import sys
+import time
 
 from videoaug.config import ConfigError
 from videoaug.stages.cli_args import add_param_args as _add_param_args
@@ -46,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="torch intra-op threads; the rules pass resources.<rule>.threads from the config, "
         "not the cores Snakemake grants, so results do not depend on --cores",
     )
+    parser.add_argument(
+        "--rule",
+        help="name of the Snakemake rule running this command, recorded in the log's "
+        "'videoaug work' line (optional: scripts/paper_scale.py also maps log paths to rules)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     for module_name in COMMAND_GROUPS:
@@ -67,8 +73,11 @@ def main(argv: list[str] | None = None) -> int:
         from videoaug.train.device import set_compute_threads
 
         set_compute_threads(args.threads)
+    started = time.perf_counter()
     try:
         args.func(args)
+        if args.log:
+            _log_work(args, time.perf_counter() - started)
     except KeyboardInterrupt:
         log.error("interrupted; no partial output was kept")
         return 130
@@ -108,6 +117,18 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         raise
     return 0
+
+
+def _log_work(args: argparse.Namespace, seconds: float) -> None:
+    """One ``videoaug work {json}`` line: what the job did (videoaug.meter) and its totals."""
+    import json
+
+    from videoaug import meter
+
+    record = meter.work_record(args.command, seconds, meter.cpu_seconds(), args.threads)
+    if args.rule:
+        record["rule"] = args.rule
+    log.info("%s%s", meter.WORK_PREFIX, json.dumps(record, sort_keys=True))
 
 
 def _disk_full_text(err: BaseException) -> str:

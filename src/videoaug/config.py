@@ -200,3 +200,17 @@ def dataset_config(config: Mapping, name: str) -> dict:
 def canonical_json(value: Any) -> str:
     """Stable JSON (sorted keys, no spaces) used for params attributes and hashes."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+REPORT_FAMILIES = ("sps", "tda", "l2a", "avd")
+
+
+def report_datasets(config: Mapping, family: str) -> list[str]:
+    """The datasets of a family's paper tables: ``report.datasets_by_family.<family>`` when set,
+    else ``report.datasets``. The papers differ (Zhang et al. report the 4-class subsets, the
+    others the full UCF101/HMDB51), so the paper preset sets one list per family."""
+    if family not in REPORT_FAMILIES:
+        raise ValueError(f"unknown report family {family!r}; valid: {', '.join(REPORT_FAMILIES)}")
+    report = config["report"]
+    chosen = (report.get("datasets_by_family") or {}).get(family)
+    return list(report["datasets"] if chosen is None else chosen)

@@ -66,8 +66,44 @@ def input_hashes(paths: Iterable[str | Path]) -> dict[str, str]:
     return {str(p): input_hash(p) for p in sorted(map(str, paths))}
 
 
+# Distribution names of modules whose import name differs (the first one installed wins).
+_DISTRIBUTIONS = {"cv2": ("opencv-contrib-python-headless", "opencv-python-headless",
+                          "opencv-contrib-python", "opencv-python")}
+
+
+def _installed_version(name: str) -> str | None:
+    """``name.__version__`` without importing it: ``<package>/version.py`` where the package
+    writes it there (torch and torchvision, with their local tag such as ``+cu130``), else the
+    installed distribution's version (OpenCV's wheels add a build number, ``4.10.0.84``, which
+    ``cv2.__version__`` leaves out)."""
+    import importlib.util
+    import re
+    from importlib import metadata
+
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        return None
+    for folder in spec.submodule_search_locations or ():
+        version_file = Path(folder) / "version.py"
+        if version_file.is_file():
+            match = re.search(r"^__version__\s*=\s*['\"]([^'\"]+)['\"]",
+                              version_file.read_text(encoding="utf-8"), re.M)
+            if match:
+                return match.group(1)
+
+    for dist in _DISTRIBUTIONS.get(name, (name,)):
+        try:
+            version = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+        return ".".join(version.split(".")[:3]) if name == "cv2" else version
+    return None
+
+
 def versions() -> dict[str, str]:
-    """Versions of the packages that shape results (imported lazily: not all stages need all)."""
+    """Versions of the packages that shape results. A module the job has not imported is not
+    imported for this (torch alone costs a light job ~0.8 GB of memory and seconds): its
+    installed distribution's version is read instead."""
     found = {
         "videoaug": __version__,
         "python": sys.version.split()[0],
@@ -75,12 +111,10 @@ def versions() -> dict[str, str]:
     }
     for name in ("numpy", "torch", "torchvision", "h5py", "cv2", "snakemake"):
         module = sys.modules.get(name)
-        if module is None:
-            try:
-                module = __import__(name)
-            except ImportError:
-                continue
-        found[name] = getattr(module, "__version__", "unknown")
+        version = (getattr(module, "__version__", "unknown") if module is not None
+                   else _installed_version(name))
+        if version is not None:
+            found[name] = version
     return found
 
 

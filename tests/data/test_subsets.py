@@ -153,3 +153,23 @@ def test_named_imbalanced_subset_keeps_all_classes():
         "ucf101imb": "ucf101",
         "hmdb51imb": "hmdb51",
     }
+
+
+def test_test_per_class_cuts_test_videos_only_and_is_seeded():
+    from videoaug.data.records import VideoRecord
+    from videoaug.data.subsets import apply_subset
+
+    records = [VideoRecord(id=f"{c}/v{i}", path=f"/{c}/{i}", label=label, class_name=c,
+                           split="test" if i < 5 else "train")
+               for label, c in enumerate(["a", "b"]) for i in range(8)]
+    classes, kept = apply_subset(records, ["a", "b"], keep_classes=None, train_per_class=None,
+                                 train_limit_classes=None, seed=3, name="x", test_per_class=2)
+    for c in classes:
+        assert sum(r.class_name == c and r.split == "test" for r in kept) == 2
+        assert sum(r.class_name == c and r.split == "train" for r in kept) == 3
+    again = apply_subset(records, ["a", "b"], keep_classes=None, train_per_class=None,
+                         train_limit_classes=None, seed=3, name="x", test_per_class=2)[1]
+    assert [r.id for r in again] == [r.id for r in kept]
+    with pytest.raises(DatasetError, match="datasets.x.test_per_class"):
+        apply_subset(records, ["a", "b"], keep_classes=None, train_per_class=None,
+                     train_limit_classes=None, seed=3, name="x", test_per_class=0)

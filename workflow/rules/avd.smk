@@ -145,6 +145,7 @@ use rule distill as distill_cross with:
 
 rule train_avd_classifier:
     input:
+        weights=lambda w: checked_weights(avd_classifier_weights(w.stream)),
         manifest=f"{CACHE}/{{ds}}/manifest.json",
         stores=lambda w: avd_paths.stream_stores(config, w.ds, w.stream),
     output:
@@ -190,6 +191,7 @@ use rule train_avd_classifier as train_avd_classifier_seed with:
 # Table 3: train on {ds}'s images of a stream, test on {target}'s (classes matched by name or avd.cross_mapping).
 rule train_avd_cross:
     input:
+        weights=lambda w: checked_weights(avd_classifier_weights(w.stream)),
         manifest=f"{CACHE}/{{ds}}/manifest.json",
         stores=lambda w: avd_paths.stream_stores(config, w.ds, w.stream),
         test_manifest=f"{CACHE}/{{target}}/manifest.json",
@@ -233,6 +235,8 @@ rule avd_fuse:
         weights=lambda w: " ".join("1.0" for _ in w.fusion.split("+")),
     log:
         "logs/{ds}/avd_fuse/{fusion}_s{seed}.log",
+    benchmark:
+        "benchmarks/{ds}/avd_fuse/{fusion}_s{seed}.tsv"
     wildcard_constraints:
         fusion=AVD_FUSION_RE,
         seed=r"\d+",
@@ -260,12 +264,14 @@ rule tavakolian2019_tables:
             category="AVD",
         ),
     params:
-        datasets=config["report"]["datasets"],
+        datasets=report_datasets(config, "avd"),
         cross=[f"{a}:{b}" for a, b in config["avd"]["cross"].items()],
         backbone=config["avd"]["classifier"]["backbone"],
         backbones=config["avd"]["classifier"]["table2_backbones"],
     log:
         "logs/report/tavakolian2019_tables.log",
+    benchmark:
+        "benchmarks/report/tavakolian2019_tables.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -291,6 +297,8 @@ rule figure_avd:
         videos=config["avd"]["figure_videos"],
     log:
         "logs/{ds}/figure_avd.log",
+    benchmark:
+        "benchmarks/{ds}/figure_avd.tsv"
     conda:
         ENV_CORE
     threads: 1

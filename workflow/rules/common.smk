@@ -5,10 +5,11 @@ from pathlib import Path
 
 from snakemake.logging import logger
 
-from videoaug.config import canonical_json, dataset_config
+from videoaug.config import canonical_json, dataset_config, report_datasets
 from videoaug.data.preflight import listing_digest, preflight
 from videoaug.data.records import DatasetError
 from videoaug.data.registry import dataset_class_names
+from videoaug.models.weight_preflight import MASKRCNN, WeightNeed, torchvision_arch, weight_problem
 from videoaug.resources import rule_resource
 from videoaug.stages import params as stage_params
 from videoaug.methods.avd import params as params_avd
@@ -133,6 +134,53 @@ def l2a_checked_fewshot(ds, shots):
     if problem:
         stop_dag(problem)
     return []
+_WEIGHTS_CHECKED = set()
+
+
+def checked_weights(*needs):
+    """Check pretrained weights once per (key, arch, source) while the DAG is built
+    (videoaug.models.weight_preflight): a file that is neither cached under
+    $TORCH_HOME/hub/checkpoints nor downloadable (no network), or a missing state_dict path,
+    stops Snakemake with one line naming the file and where to put it, before any job. Returns
+    an empty input list, so rules call it from an input function."""
+    for need in needs:
+        if need is None or need in _WEIGHTS_CHECKED:
+            continue
+        problem = weight_problem(need)
+        if problem:
+            logger.error(f"videoaug: {problem}")
+            raise SystemExit(1)
+        _WEIGHTS_CHECKED.add(need)
+    return []
+
+
+def weight_need(key, backbone, pretrained):
+    """The WeightNeed of a classifier (None without pretrained weights)."""
+    if not pretrained:
+        return None
+    return WeightNeed(key, torchvision_arch(str(backbone)), str(pretrained))
+
+
+def l2a_classifier_weights(ds):
+    """Weights of the L2A classifier recipe (tda recipe + l2a.classifier overrides)."""
+    cls = params_l2a.l2a_train_params(config, ds, "l2a_none")["classifier"]
+    return checked_weights(weight_need("tda.pretrained / l2a.classifier.pretrained",
+                                       cls["backbone"], cls.get("pretrained")))
+
+
+def segment_weights(ds):
+    """Mask R-CNN weights of the segment rule when the dataset's segmenter uses torchvision."""
+    if "torchvision" not in params_l2a.l2a_segmenter(config, ds).split("+"):
+        return None
+    weights = config["l2a"]["torchvision"]["weights"]
+    return WeightNeed("l2a.torchvision.weights", MASKRCNN, str(weights)) if weights else None
+
+
+def avd_classifier_weights(stream):
+    """Weights of the AVD 2D classifier of a stream (``-<backbone>`` picks a Table 2 backbone)."""
+    cls = config["avd"]["classifier"]
+    backbone = params_avd.split_avd_stream(stream)[1] or cls["backbone"]
+    return weight_need("avd.classifier.pretrained", backbone, cls["pretrained"])
 
 
 def synth_marker(wildcards):
@@ -203,6 +251,7 @@ def gan_checkpoint(ds, cls):
 def temporal_inputs(wildcards):
     """SSDI shards, and the generated pools unless the method adds no generated image."""
     base = params_sps.split_temporal_method(wildcards.method)[0]
+    checked_weights(weight_need("sps.pretrained", config["sps"]["backbone"], config["sps"]["pretrained"]))
     inputs = {"manifest": f"{CACHE}/{wildcards.ds}/manifest.json", "ssdi": ssdi_shards(wildcards.ds)}
     if base != "ssdi":
         inputs["pools"] = pool_paths(wildcards.ds)
@@ -232,6 +281,7 @@ def l2a_background_shards(ds):
 def l2a_train_inputs(w):
     from videoaug.methods.l2a import ablation as l2a_ablation  # Tables 1/2 rows: own pairs.h5, MixUp rows no masks
 
+    l2a_classifier_weights(w.ds)
     inputs = {"manifest": f"{CACHE}/{w.ds}/manifest.json", "frames": frames_shards(w.ds)}
     if w.method != "l2a_none" and l2a_ablation.uses_masks(w.method):
         inputs.update(masks=l2a_masks_shards(w.ds), backgrounds=l2a_background_shards(w.ds))
@@ -253,6 +303,7 @@ def l2a_train_args(input):
 # Learn2Augment semi-supervised (workflow/rules/l2a.smk, train_semi): a student needs the teacher's
 # pseudo-labels; method l2a also the masks, backgrounds and the pairs of the Selector retrained on its pool.
 def l2a_semi_student_inputs(w):
+    l2a_classifier_weights(w.ds)
     inputs = {"manifest": f"{CACHE}/{w.ds}/manifest.json", "frames": frames_shards(w.ds),
               "pseudo": f"{CACHE}/{w.ds}/l2a/semi{w.p}/s{w.seed}/pseudo.json"}
     if w.method == "l2a":
@@ -274,6 +325,7 @@ def l2a_semi_results(ds, seeds):
 # target's result files.
 def l2a_fewshot_inputs(w):
     l2a_checked_fewshot(w.ds, w.n)
+    l2a_classifier_weights(w.ds)
     inputs = {"manifest": f"{CACHE}/{w.ds}/manifest.json", "frames": frames_shards(w.ds)}
     if w.method == "pn_l2a":
         inputs.update(masks=l2a_masks_shards(w.ds), backgrounds=l2a_background_shards(w.ds))

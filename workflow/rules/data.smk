@@ -33,6 +33,8 @@ rule manifest:
         listing=dataset_listing,
     log:
         "logs/{ds}/manifest.log",
+    benchmark:
+        "benchmarks/{ds}/manifest.tsv"
     conda:
         ENV_CORE
     threads: res("manifest", "threads")
@@ -101,6 +103,8 @@ rule frames_index:
         f"{CACHE}/{{ds}}/frames/index.json",
     log:
         "logs/{ds}/frames_index.log",
+    benchmark:
+        "benchmarks/{ds}/frames_index.tsv"
     conda:
         ENV_CORE
     threads: 1

@@ -33,6 +33,8 @@ rule ssdi_index:
         f"{CACHE}/{{ds}}/ssdi/index.json",
     log:
         "logs/{ds}/ssdi_index.log",
+    benchmark:
+        "benchmarks/{ds}/ssdi_index.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -60,6 +62,8 @@ rule figure_dynamic_images:
         frames_per_video=config["figures"]["frames_per_video"],
     log:
         "logs/{ds}/figure_dynamic_images.log",
+    benchmark:
+        "benchmarks/{ds}/figure_dynamic_images.tsv"
     conda:
         ENV_CORE
     threads: 1

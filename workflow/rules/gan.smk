@@ -66,6 +66,8 @@ rule generate_pool:
         compression=config["compression"],
     log:
         "logs/{ds}/generate_pool/{cls}.log",
+    benchmark:
+        "benchmarks/{ds}/generate_pool/{cls}.tsv"
     conda:
         ENV_CORE
     threads: res("generate_pool", "threads")
@@ -116,6 +118,8 @@ rule gan_quality:
         p=lambda w: as_json(params_sps.gan_measure_params(config, w.ds)),
     log:
         "logs/{ds}/gan_quality.log",
+    benchmark:
+        "benchmarks/{ds}/gan_quality.tsv"
     conda:
         ENV_CORE
     threads: res("gan_quality", "threads")
@@ -139,6 +143,8 @@ rule figure_gan:
         report("results/figures/{ds}_gan_samples.png", caption="../report/gan_samples.rst", category="SPS"),
     log:
         "logs/{ds}/figure_gan.log",
+    benchmark:
+        "benchmarks/{ds}/figure_gan.tsv"
     conda:
         ENV_CORE
     threads: 1

@@ -15,6 +15,7 @@ L2A_TRAIN_METHODS = "|".join(("l2a", "l2a_none", "l2a_random", "l2a_actorcut", *
 
 rule segment:
     input:
+        weights=lambda w: checked_weights(segment_weights(w.ds)),
         manifest=f"{CACHE}/{{ds}}/manifest/{{shard}}.json",
         frames=f"{CACHE}/{{ds}}/frames/{{shard}}.h5",
         checked=lambda w: l2a_checked_segmenter(w.ds),
@@ -47,6 +48,8 @@ rule masks_index:
         limits=as_json(config["l2a"]["sanity"]),
     log:
         "logs/{ds}/masks_index.log",
+    benchmark:
+        "benchmarks/{ds}/masks_index.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -113,6 +116,8 @@ rule match_classes:
         p=lambda w: as_json(params_l2a.l2a_match_params(config, w.ds)),
     log:
         "logs/{ds}/match_classes.log",
+    benchmark:
+        "benchmarks/{ds}/match_classes.tsv"
     conda:
         ENV_TEXT
     threads: res("match_classes", "threads")
@@ -147,6 +152,8 @@ rule figure_l2a_compositing:
         alpha=config["l2a"]["alpha"],
     log:
         "logs/{ds}/figure_l2a_compositing.log",
+    benchmark:
+        "benchmarks/{ds}/figure_l2a_compositing.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -166,6 +173,13 @@ rule figure_l2a_compositing:
 # trained with REINFORCE (resumable from selector.pt.partial) and the scored search space.
 rule l2a_features:
     input:
+        weights=lambda w: checked_weights(
+            weight_need(
+                "l2a.selector.feature_pretrained",
+                config["l2a"]["selector"]["feature_net"],
+                config["l2a"]["selector"]["feature_pretrained"],
+            )
+        ),
         frames=lambda w: frames_shards(w.ds),
     output:
         f"{CACHE}/{{ds}}/l2a/features.h5",
@@ -230,6 +244,8 @@ rule score_pairs:
         p=lambda w: as_json(params_l2a.l2a_selector_params(config, w.ds)),
     log:
         "logs/{ds}/score_pairs.log",
+    benchmark:
+        "benchmarks/{ds}/score_pairs.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -254,6 +270,8 @@ rule figure_l2a_selector:
         ),
     log:
         "logs/{ds}/figure_l2a_selector.log",
+    benchmark:
+        "benchmarks/{ds}/figure_l2a_selector.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -344,6 +362,8 @@ use rule score_pairs as score_pairs_ablation with:
         p=lambda w: as_json(params_l2a.ablation_selector_params(config, w.ds, w.abl)),
     log:
         "logs/{ds}/score_pairs/{abl}.log",
+    benchmark:
+        "benchmarks/{ds}/score_pairs/{abl}.tsv"
     wildcard_constraints:
         abl="|".join(l2a_ablation.SELECTOR_KEYS),
 
@@ -360,6 +380,8 @@ rule gowda2022_table:
         p=lambda w: as_json(gowda_report.table_params(config, int(w.n))),
     log:
         "logs/report/gowda2022_table{n}.log",
+    benchmark:
+        "benchmarks/report/gowda2022_table{n}.tsv"
     wildcard_constraints:
         n="[1-5]",
     conda:
@@ -384,6 +406,7 @@ SEMI_DIR = f"{CACHE}/{{ds}}/l2a/semi{{p}}/s{{seed}}"
 
 rule semi_teacher:
     input:
+        weights=lambda w: l2a_classifier_weights(w.ds),
         manifest=f"{CACHE}/{{ds}}/manifest.json",
         frames=lambda w: frames_shards(w.ds),
     output:
@@ -492,6 +515,8 @@ rule semi_default_seed:
         "results/{ds}_{method}_semi{p}.json",
     log:
         "logs/{ds}/l2a_semi/{method}_semi{p}_default.log",
+    benchmark:
+        "benchmarks/{ds}/l2a_semi/{method}_semi{p}_default.tsv"
     wildcard_constraints:
         method="none|pseudolabel|cutmix|mixup|cutout|l2a",
         p=r"\d+",
@@ -556,6 +581,8 @@ rule train_fewshot:
         "results/{ds}_fewshot_{method}_{n}shot.json",
     log:
         "logs/{ds}/train_fewshot/{method}_{n}shot.log",
+    benchmark:
+        "benchmarks/{ds}/train_fewshot/{method}_{n}shot.tsv"
     wildcard_constraints:
         method="pn|pn_l2a",
         n=r"\d+",

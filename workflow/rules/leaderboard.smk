@@ -33,6 +33,8 @@ rule leaderboard:
         p=lambda w: as_json(leaderboard_methods.leaderboard_params(config, w.ds)),
     log:
         "logs/report/leaderboard_{ds}.log",
+    benchmark:
+        "benchmarks/report/leaderboard_{ds}.tsv"
     conda:
         ENV_CORE
     threads: 1

@@ -10,7 +10,7 @@ rule report_zhang2020:
         # the config-seed results (results/{ds}_{method}.json) are shown when present, not required
         seeds=expand(
             "results/seeds/{ds}_{method}_s{seed}.json",
-            ds=config["report"]["datasets"],
+            ds=report_datasets(config, "sps"),
             method=ZHANG_METHODS,
             seed=config["report"]["seeds"],
         ),
@@ -24,10 +24,12 @@ rule report_zhang2020:
         fig4=report("results/tables/zhang2020_fig4.md", caption="../report/zhang2020_fig4.rst", category="SPS"),
         fig5=report("results/figures/zhang2020_fig5.png", caption="../report/zhang2020_fig5.rst", category="SPS"),
     params:
-        datasets=config["report"]["datasets"],
+        datasets=report_datasets(config, "sps"),
         seeds=config["report"]["seeds"],
     log:
         "logs/report/zhang2020.log",
+    benchmark:
+        "benchmarks/report/zhang2020.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -42,14 +44,16 @@ rule report_zhang2020:
 
 rule report_zhang2020_table2:
     input:
-        expand("results/{ds}_{method}.json", ds=config["report"]["datasets"], method=ZHANG_TABLE2_METHODS),
-        expand("results/scores/{ds}_{method}.npz", ds=config["report"]["datasets"], method=ZHANG_TABLE2_METHODS),
+        expand("results/{ds}_{method}.json", ds=report_datasets(config, "sps"), method=ZHANG_TABLE2_METHODS),
+        expand("results/scores/{ds}_{method}.npz", ds=report_datasets(config, "sps"), method=ZHANG_TABLE2_METHODS),
     output:
         report("results/tables/zhang2020_table2.md", caption="../report/zhang2020_table2.rst", category="SPS"),
     params:
-        datasets=config["report"]["datasets"],
+        datasets=report_datasets(config, "sps"),
     log:
         "logs/report/zhang2020_table2.log",
+    benchmark:
+        "benchmarks/report/zhang2020_table2.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -86,6 +90,8 @@ rule report_zhang2020_table3:
         ),
     log:
         "logs/report/zhang2020_table3.log",
+    benchmark:
+        "benchmarks/report/zhang2020_table3.tsv"
     conda:
         ENV_CORE
     threads: 1

@@ -50,6 +50,9 @@ use rule train_temporal as train_temporal_seed with:
 
 rule train_spatial:
     input:
+        weights=lambda w: checked_weights(
+            weight_need("sps.pretrained", config["sps"]["backbone"], config["sps"]["pretrained"])
+        ),
         manifest=f"{CACHE}/{{ds}}/manifest.json",
         frames=lambda w: frames_shards(w.ds),
     output:
@@ -86,6 +89,8 @@ rule fuse:
         weights=config["sps"]["fusion_weights"],
     log:
         "logs/{ds}/fuse/{method}.log",
+    benchmark:
+        "benchmarks/{ds}/fuse/{method}.tsv"
     wildcard_constraints:
         method=r"ssdi|rnd|tsp|sps",
     conda:

@@ -11,6 +11,9 @@ TDA_POLICY_RE = r"[a-z][a-z0-9.\-]*(_[a-z][a-z0-9.\-]*)*"
 
 rule train_tda:
     input:
+        weights=lambda w: checked_weights(
+            weight_need("tda.pretrained", config["tda"]["backbone"], config["tda"]["pretrained"])
+        ),
         manifest=f"{CACHE}/{{ds}}/manifest.json",
         frames=lambda w: frames_shards(w.ds),
     output:
@@ -71,6 +74,8 @@ rule tda_gallery:
         magnitude=config["tda"]["gallery_magnitude"],
     log:
         "logs/{ds}/tda_gallery.log",
+    benchmark:
+        "benchmarks/{ds}/tda_gallery.tsv"
     conda:
         ENV_CORE
     threads: 1
@@ -92,9 +97,11 @@ rule kim2020_tables:
     output:
         report("results/tables/kim2020_tables.md", caption="../report/kim2020.rst", category="TDA"),
     params:
-        datasets=config["report"]["datasets"],
+        datasets=report_datasets(config, "tda"),
     log:
         "logs/report/kim2020_tables.log",
+    benchmark:
+        "benchmarks/report/kim2020_tables.tsv"
     conda:
         ENV_CORE
     threads: 1

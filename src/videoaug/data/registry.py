@@ -135,6 +135,7 @@ def load_records(name: str, ds_cfg: dict, seed: int) -> Listing:
         train_limit_classes=ds_cfg.get("train_limit_classes"),
         seed=seed,
         name=name,
+        test_per_class=ds_cfg.get("test_per_class"),
     )
 
 

@@ -86,27 +86,31 @@ def cut_train_videos(
     train_per_class: int,
     seed: int,
     name: str,
+    split: str = "train",
 ) -> list[VideoRecord]:
-    """Keep ``train_per_class`` training videos of each class in ``limit_classes``.
+    """Keep ``train_per_class`` videos of ``split`` (training by default) of each class in
+    ``limit_classes``.
 
-    Candidates are sorted by id, then drawn with ``numpy_rng(seed, name, "subset", class)``, so
-    the choice depends only on the seed, the dataset name and the class's own videos. Classes
-    with fewer videos keep all of them; other classes and all test videos are untouched.
+    Candidates are sorted by id, then drawn with ``numpy_rng(seed, name, "subset", class)``
+    (``"subset-test"`` for the test split), so the choice depends only on the seed, the dataset
+    name and the class's own videos. Classes with fewer videos keep all of them; other classes
+    and the other split are untouched.
     """
     limited = set(limit_classes)
-    train_ids_of: dict[str, list[str]] = {class_name: [] for class_name in limit_classes}
+    ids_of: dict[str, list[str]] = {class_name: [] for class_name in limit_classes}
     for record in records:
-        if record.split == "train" and record.class_name in limited:
-            train_ids_of[record.class_name].append(record.id)
+        if record.split == split and record.class_name in limited:
+            ids_of[record.class_name].append(record.id)
+    stream = "subset" if split == "train" else f"subset-{split}"
     dropped: set[str] = set()
     for class_name in limit_classes:
-        train_ids = sorted(train_ids_of[class_name])
-        if len(train_ids) <= train_per_class:
+        ids = sorted(ids_of[class_name])
+        if len(ids) <= train_per_class:
             continue
-        rng = numpy_rng(seed, name, "subset", class_name)
-        kept = set(draw_kept_indices(len(train_ids), train_per_class, rng).tolist())
-        dropped.update(video_id for i, video_id in enumerate(train_ids) if i not in kept)
-    return [r for r in records if not (r.split == "train" and r.id in dropped)]
+        rng = numpy_rng(seed, name, stream, class_name)
+        kept = set(draw_kept_indices(len(ids), train_per_class, rng).tolist())
+        dropped.update(video_id for i, video_id in enumerate(ids) if i not in kept)
+    return [r for r in records if not (r.split == split and r.id in dropped)]
 
 
 def check_no_empty_class(records: list[VideoRecord], classes: list[str], name: str) -> None:
@@ -131,12 +135,15 @@ def apply_subset(
     train_limit_classes: list[str] | None,
     seed: int,
     name: str,
+    test_per_class: int | None = None,
 ) -> tuple[list[str], list[VideoRecord]]:
     """Keep classes, relabel, and cut training videos; return ``(classes, records)`` sorted.
 
     ``keep_classes=None`` keeps all classes (labels unchanged); ``train_limit_classes=None``
-    cuts every kept class; ``train_per_class=None`` cuts nothing. Raises ``DatasetError`` for
-    unknown classes and for classes left without train or test videos.
+    cuts every kept class; ``train_per_class=None`` cuts nothing. ``test_per_class`` keeps at
+    most that many test videos of every class (a seeded draw; smoke runs, never the papers'
+    settings). Raises ``DatasetError`` for unknown classes and for classes left without train
+    or test videos.
     """
     classes = list(classes)
     if keep_classes is not None:
@@ -154,5 +161,10 @@ def apply_subset(
             raise DatasetError(f"datasets.{name}.train_per_class = {train_per_class} is negative")
         limit = list(train_limit_classes) if train_limit_classes is not None else classes
         records = cut_train_videos(records, limit, train_per_class, seed, name)
+    if test_per_class is not None:
+        if isinstance(test_per_class, bool) or not isinstance(test_per_class, int) \
+                or test_per_class < 1:
+            raise DatasetError(f"datasets.{name}.test_per_class must be a positive integer or null")
+        records = cut_train_videos(records, classes, test_per_class, seed, name, split="test")
     check_no_empty_class(records, classes, name)
     return classes, sort_records(records)

@@ -18,6 +18,15 @@ def cmd_synth(args: argparse.Namespace) -> None:
     generate_synth4(Path(args.root), SynthParams(**params))
 
 
+def cmd_standin(args: argparse.Namespace) -> None:
+    from videoaug.data.standin import StandinParams, generate_standin
+
+    params = StandinParams(kind=args.kind, classes=tuple(args.classes or ()),
+                           videos_per_class=args.videos_per_class, seconds=args.seconds,
+                           seed=args.seed)
+    generate_standin(Path(args.root), params)
+
+
 def cmd_manifest(args: argparse.Namespace) -> None:
     from videoaug.stages.manifest import build_manifest
 
@@ -63,6 +72,16 @@ def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     add_param_args(p)
     p.add_argument("--root", required=True, help="output folder (UCF-like layout)")
     p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser(
+        "standin", help="render a UCF101- or HMDB51-shaped stand-in (layout, names, splits, AVI)")
+    p.add_argument("--kind", required=True, choices=["ucf101", "hmdb51"])
+    p.add_argument("--root", required=True, help="output folder (the dataset's root)")
+    p.add_argument("--classes", nargs="*", help="class names (default: the stand-in's own)")
+    p.add_argument("--videos-per-class", type=int, default=4)
+    p.add_argument("--seconds", type=float, help="clip length (default: 3 s)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_standin)
 
     p = sub.add_parser("manifest", help="list a dataset's videos, labels and splits")
     add_param_args(p)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from videoaug import meter
 from videoaug.io.store import FRAMES_SCHEMA, FrameStore, FrameStoreWriter, atomic_store
 from videoaug.io.video import VideoDecodeError, stream_video
 from videoaug.provenance import progress_bar, read_json, write_json
@@ -55,7 +56,9 @@ def decode_shard(
     }
     with atomic_store(out, FRAMES_SCHEMA, store_params) as handle:
         writer = FrameStoreWriter(handle, params.compression)
-        for video in progress_bar(videos, desc=f"decode shard {shard}", unit="video"):
+        counted = meter.counted(videos, "video", "video")
+        for video in progress_bar(counted, desc=f"decode shard {shard}", total=len(videos),
+                                  unit="video"):
             try:
                 frames = _write_video(writer, video, params)
             except VideoDecodeError as err:

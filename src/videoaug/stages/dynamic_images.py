@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from videoaug import meter
 from videoaug.dynamic import dynamic_image, sparse_dynamic_images
 from videoaug.io.store import FrameStore, ImageStore, ImageStoreWriter, atomic_store
 from videoaug.provenance import progress_bar, read_json, write_json
@@ -54,7 +55,8 @@ def dynamic_images_shard(
     with atomic_store(out, SSDI_SCHEMA, store_params) as handle:
         sparse = ImageStoreWriter(handle, size, params.compression, columns)
         full = ImageStoreWriter(handle, size, params.compression, columns, prefix="full_")
-        for i in progress_bar(range(len(frames)), desc="dynamic images", unit="video"):
+        for i in progress_bar(meter.counted(range(len(frames)), "video", "video"),
+                              desc="dynamic images", total=len(frames), unit="video"):
             video_id, label = frames.video_ids[i], int(frames.labels[i])
             clip = frames.read(i)
             rng = numpy_rng(params.seed, "ssdi", video_id)

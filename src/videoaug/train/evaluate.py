@@ -20,6 +20,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import Dataset
 
+from videoaug import meter
 from videoaug.train.metrics import confusion_matrix, per_class_accuracy, topk_accuracy
 from videoaug.train.trainer import Callback, Trainer, evaluation_mode, make_loader, model_device
 from videoaug.train.transforms import DEFAULT_INPUTS, InputSpec
@@ -52,7 +53,8 @@ def view_probs(model: nn.Module, views_dataset: Dataset, batch_size: int = 8, *,
                          generator=None, device=device, collate_fn=collate_views)
     all_probs, all_labels, all_ids = [], [], []
     with evaluation_mode(model):
-        for views, owner, labels, video_ids in loader:
+        for views, owner, labels, video_ids in meter.counted(
+                loader, "test", "video", size=lambda batch: len(batch[2])):
             probs = torch.softmax(model(inputs.prepare(views, device)).double(), dim=1).cpu()
             sums = torch.zeros(len(labels), probs.shape[1], dtype=torch.float64)
             sums.index_add_(0, owner, probs)

@@ -37,6 +37,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
+from videoaug import meter
 from videoaug.provenance import progress_bar
 from videoaug.seeding import derive_seed, torch_generator
 from videoaug.train.device import resolve_device
@@ -208,7 +209,7 @@ def predict(model: nn.Module, dataset: Dataset, batch_size: int = 64, *,
                          generator=None, device=device)
     chunks = []
     with evaluation_mode(model):
-        for batch in loader:
+        for batch in meter.counted(loader, "predict", "item", size=lambda b: len(b[0])):
             logits = model(inputs.prepare(batch[0], device))
             chunks.append(torch.softmax(logits.double(), dim=1).cpu())
     if not chunks:
@@ -317,7 +318,9 @@ class Trainer:
         started = time.perf_counter()
         self.model.train()
         with self._seeded_global_rng(epoch):
-            bar = progress_bar(loader, desc=f"epoch {epoch + 1}/{total or '?'}",
+            bar = progress_bar(meter.counted(loader, "train_step", "step",
+                                             samples=lambda b: len(b[0])),
+                               desc=f"epoch {epoch + 1}/{total or '?'}",
                                total=len(loader), unit="batch")
             for step, batch in enumerate(bar):
                 loss, correct, count = self.train_step(batch[0], batch[1], augment_generator)
@@ -327,6 +330,7 @@ class Trainer:
                 bar.set_postfix(loss=f"{stats.loss:.3f}", acc=f"{stats.accuracy:.3f}",
                                 refresh=False)
             bar.close()
+        meter.add("epoch", 1, 0.0, 0.0, "epoch")
         return {
             "epoch": epoch, "lr": lr, "train_loss": stats.loss, "train_acc": stats.accuracy,
             "seconds": time.perf_counter() - started, "n_train": len(dataset),

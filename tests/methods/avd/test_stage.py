@@ -153,6 +153,11 @@ def test_classifiers_follow_the_result_contract_and_fuse(tmp_path, tiny_store,  
 def test_cross_labels_map_by_name_or_mapping():
     assert cross_labels(["a", "b"], ["b", "c", "a"], None).tolist() == [1, -1, 0]
     assert cross_labels(["a", "b"], ["x", "y"], {"x": "b"}).tolist() == [1, -1]
+    # one file for both directions: entries of the other direction (keys that are not test
+    # classes, values that are not training classes) are ignored
+    both = {"x": "b", "b": "x", "a": "y"}
+    assert cross_labels(["a", "b"], ["x", "y"], both).tolist() == [1, -1]
+    assert cross_labels(["x", "y"], ["a", "b"], both).tolist() == [1, 0]
     with pytest.raises(ValueError, match="do not exist"):
         cross_labels(["a"], ["x"], {"x": "zzz"})
     with pytest.raises(ValueError, match="cross_mapping"):

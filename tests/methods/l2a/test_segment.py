@@ -165,3 +165,22 @@ def test_boxes_to_mask_and_empty_instances():
     masks = summarize([FrameInstances.empty(4, 5)], 4, 5)
     assert not masks.union.any() and masks.instances.tolist() == [0]
     assert mask_iou(masks.union, masks.union) == 1.0
+
+
+def test_segment_device_auto_reaches_the_job(maskrcnn_checkpoint):
+    """The paper preset's device ``auto`` is resolved in the job (CUDA on a GPU node), not
+    pinned to the CPU when the params are built (Mask R-CNN at 800 px: ~10 CPU-s per frame)."""
+    import torch
+
+    from videoaug.config import load_config
+    from videoaug.methods.l2a.params import l2a_segment_params
+    from videoaug.methods.l2a.segment import build_segmenter
+
+    config = load_config(["config.yaml", "workflow/presets/paper.yaml"])
+    params = l2a_segment_params(config, "ucf101")
+    assert params["options"]["device"] == "auto"
+    options = {**params["options"], "torchvision": {**params["options"]["torchvision"],
+                                                    "weights": str(maskrcnn_checkpoint),
+                                                    **SMALL}}
+    seg = build_segmenter("torchvision", options)
+    assert seg.device == ("cuda" if torch.cuda.is_available() else "cpu")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from videoaug import meter
 from videoaug.io.store import (
     FLOW_SCHEMA,
     FrameStore,
@@ -297,7 +298,8 @@ def distill_shard(manifest_path: str | Path, store_path: str | Path, model_path:
     total = 0
     with atomic_store(out, AVD_IMAGES_SCHEMA, store_params) as handle:
         writer = ImageStoreWriter(handle, config.image_size, params.compression, columns)
-        for i in progress_bar(range(len(videos)), desc=f"distill {params.input}", unit="video"):
+        for i in progress_bar(meter.counted(range(len(videos)), "video", "video"),
+                              desc=f"distill {params.input}", total=len(videos), unit="video"):
             video_id = videos.video_ids[i]
             frames = videos.as_image(videos.read(i))
             starts = window_starts(len(frames), config.clip_len, params.frame_stride,
@@ -355,9 +357,12 @@ class AvdClassifierParams:
 def cross_labels(train_classes: Sequence[str], test_classes: Sequence[str],
                  mapping: dict | None) -> np.ndarray:
     """Map each test class to the training class index (``-1``: not shared, its videos are left
-    out). ``mapping``: test class name -> training class name; ``None`` matches equal names."""
+    out). ``mapping``: test class name -> training class name; ``None`` matches equal names.
+    Entries whose key is not a test class are ignored, so one file can map both directions
+    (UCF101 -> HMDB51 and HMDB51 -> UCF101: their class names differ)."""
     index = {name: i for i, name in enumerate(train_classes)}
     mapping = mapping if mapping is not None else {c: c for c in test_classes if c in index}
+    mapping = {k: v for k, v in mapping.items() if k in set(test_classes)}
     unknown = sorted(v for v in mapping.values() if v not in index)
     if unknown:
         raise ValueError(f"class mapping names training classes that do not exist: {unknown}; "

@@ -60,12 +60,14 @@ def stream_name(stream: str, backbone: str, default_backbone: str) -> str:
 
 
 def report_result_paths(config: Mapping) -> list[str]:
-    """Every seed result the four tables read (``report.datasets`` x ``report.seeds``)."""
+    """Every seed result the four tables read (the family's report datasets x ``report.seeds``)."""
+    from videoaug.config import report_datasets
+
     avd = config["avd"]
     default = _default_backbone(config)
     paths: list[str] = []
     seeds = config["report"]["seeds"]
-    for ds in config["report"]["datasets"]:
+    for ds in report_datasets(config, "avd"):
         streams = [*TABLE1_STREAMS, "di", *avd["classifier"]["fusion"]]
         streams += [stream_name("rgb", b, default) for b in avd["classifier"]["table2_backbones"]]
         for stream in dict.fromkeys(streams):

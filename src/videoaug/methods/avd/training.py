@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from videoaug import meter
 from videoaug.methods.avd.models import Decoder, Encoder, Teacher
 from videoaug.seeding import derive_seed
 from videoaug.train.checkpoint import check_resumable, load_checkpoint, save_checkpoint_atomic
@@ -195,6 +196,16 @@ def train_avd(sampler: ClipSampler, config: AVDConfig, checkpoint_path: str | os
         check_resumable(checkpoint, config, checkpoint_path)
         state.load(checkpoint)
         emit(f"resuming {checkpoint_path} from iteration {state.iteration}/{config.iterations}")
+    remaining = config.iterations - state.iteration
+    with meter.phase("iteration", units=remaining, unit="iteration",
+                     samples=remaining * config.batch_size):
+        _train_loop(state, sampler, config, device, checkpoint_path, emit)
+    return state
+
+
+def _train_loop(state: AVDState, sampler: ClipSampler, config: AVDConfig,
+                device: str | torch.device, checkpoint_path: str | os.PathLike,
+                emit: Callable[[str], None]) -> None:
     while state.iteration < config.iterations:
         clips, real = sampler(config.batch_size, state.rng)
         record = train_step(state, clips.to(device), real.to(device), config)
@@ -207,7 +218,6 @@ def train_avd(sampler: ClipSampler, config: AVDConfig, checkpoint_path: str | os
             emit(f"iteration {state.iteration}/{config.iterations}: loss {record['loss']:.4f} "
                  f"rec {record['rec_loss']:.4f} adv {record['adv_loss']:.4f} "
                  f"teacher {record['teacher_loss']:.4f}")
-    return state
 
 
 def load_encoder(path: str | os.PathLike, device: str | torch.device = "cpu"

@@ -92,8 +92,10 @@ def table_methods(number: int) -> list[str]:
 
 def table_params(config: Mapping, number: int) -> dict[str, Any]:
     """What shapes one table (the rule's params): datasets, seeds and the table's own setting."""
+    from videoaug.config import report_datasets
+
     report = config["report"]
-    params: dict[str, Any] = {"table": number, "datasets": list(report["datasets"]),
+    params: dict[str, Any] = {"table": number, "datasets": report_datasets(config, "l2a"),
                               "seeds": [int(s) for s in report["seeds"]]}
     if number == 3:
         params["fractions"] = semi_fractions(config)

@@ -525,12 +525,15 @@ def build_segmenter(spec: str, options: Mapping) -> Segmenter:
                    "pose_crop": people.PoseCropSegmenter}[name]
             parts.append(cls(**opts))
         else:
+            from videoaug.train.device import resolve_device
+
             cls = TorchvisionSegmenter if name == "torchvision" else Detectron2Segmenter
             opts = dict(options.get(name, {}))
+            device = str(resolve_device(options.get("device", "cpu")))
             parts.append(cls(
                 opts.pop("weights", None), score_threshold=options.get("score_threshold", 0.5),
                 classes=options.get("classes"), threads=options.get("threads", 2),
-                device=options.get("device", "cpu"), **opts))
+                device=device, **opts))
     static = dict(options.get("static", {}))
     if static.pop("drop", True) and not all(p.verified for p in parts):
         from videoaug.methods.l2a.mask_checks import StaticRule

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from videoaug import meter
 from videoaug.io.store import atomic_store, open_store, read_strings, write_strings
 from videoaug.methods.l2a.compose import Variant, composite_pair
 from videoaug.methods.l2a.features import Tiny3D, build_feature_net, uniform_clip
@@ -148,7 +150,7 @@ def video_features_stage(frames_paths: Sequence[str | Path], params: SelectorPar
     with torch.inference_mode():
         for path in frames_paths:
             store = FrameStore(path)
-            for i, vid in enumerate(store.video_ids):
+            for i, vid in enumerate(meter.counted(store.video_ids, "video", "video")):
                 clip = torch.from_numpy(uniform_clip(store.read(i), params.clip_len, params.size))
                 rows.append(net(CLIP_INPUTS.prepare(clip[None], torch.device("cpu")))[0].numpy())
                 ids.append(vid)
@@ -354,6 +356,7 @@ def train_selector_stage(manifest_path: str | Path, frames: Sequence[str | Path]
     done_here = 0
     while run.step < params.steps:
         t = run.step
+        step_wall, step_cpu = time.perf_counter(), meter.cpu_seconds()
         if t % params.reset_every == 0 and t > 0:
             run.trainer = _classifier_trainer(params, pool.num_classes, t // params.reset_every)
             run.losses = []
@@ -383,6 +386,8 @@ def train_selector_stage(manifest_path: str | Path, frames: Sequence[str | Path]
         run.records.append(record)
         run.step = t + 1
         done_here += 1
+        meter.add("selector_step", 1, time.perf_counter() - step_wall,
+                  meter.cpu_seconds() - step_cpu, "step", params.batch_pairs)
         if run.step % params.checkpoint_every == 0 or run.step == params.steps:
             save_checkpoint_atomic(run.state(params), partial)
         if stop_after is not None and done_here >= stop_after:

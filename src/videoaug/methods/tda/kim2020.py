@@ -382,12 +382,13 @@ def write_kim2020_tables(
 def report_result_paths(config: Mapping[str, Any]) -> list[str]:
     """The seed runs the tables are built from (rule ``kim2020_tables``):
     ``results/seeds/{ds}_tda_{slug}_s{seed}.json`` for ``tda.report_policies`` x
-    ``report.datasets`` x ``report.seeds``."""
+    the family's report datasets (:func:`videoaug.config.report_datasets`) x ``report.seeds``."""
     from videoaug.augment.policy import policy_slug  # torch: only when the rule is needed
+    from videoaug.config import report_datasets
 
     return [
         f"results/seeds/{ds}_tda_{policy_slug(policy)}_s{seed}.json"
-        for ds in config["report"]["datasets"]
+        for ds in report_datasets(config, "tda")
         for policy in config["tda"]["report_policies"]
         for seed in config["report"]["seeds"]
     ]

@@ -30,6 +30,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from videoaug import meter
 from videoaug.methods.sps.gan.diffaugment import diff_augment, parse_policy
 from videoaug.methods.sps.gan.losses import (
     CriticLoss,
@@ -403,7 +404,9 @@ def train_wgan(
 
     bar = tqdm(total=config.iterations, initial=state.iteration, disable=not progress,
                desc=f"{config.loss} {Path(checkpoint_path).stem}", unit="it")
-    with bar:
+    remaining = config.iterations - state.iteration
+    with bar, meter.phase("iteration", units=remaining, unit="iteration",
+                          samples=remaining * config.batch_size):
         while state.iteration < config.iterations:
             critic_losses = [
                 critic_step(
