@@ -28,7 +28,7 @@ def backend_options(config: dict, spec: str) -> dict:
         options["motion"] = dict(l2a["motion"])  # its moving-component proposals
     if "torchvision" in names or "detectron2" in names:
         options.update(score_threshold=l2a["score_threshold"], classes=l2a["classes"],
-                       device="cpu" if config["device"] == "auto" else config["device"])
+                       device=config["device"])  # "auto" is resolved in the job (a GPU node)
     if "motion" in names or "mediapipe" in names:
         options["static"] = dict(l2a["static"])
     options["threads"] = int(l2a["threads"])
