@@ -185,20 +185,21 @@ def inpaint_shard(frames_path: str | Path, masks_path: str | Path, params: dict,
                 lambda i=i: masks.read_chunks(i, "union"),
                 lambda rows, i=i: masks.read(i, "union", rows),
                 dilate=params["dilate"], static_max_shift=params["static_max_shift"],
-                radius=params["radius"], method=params["method"])
+                radius=params["radius"], method=params["method"],
+                static_outliers=params.get("static_outliers", 0.3))
             shares: list[tuple[float, float]] = []
             pieces = result.pieces() if find_people is None else _checked_pieces(
                 result.pieces(), find_people, params, shares)
             writer.add_chunks(video_id, pieces, label=int(frames_store.labels[i]),
                               fps=frames_store.fps(i), source=video_id)
-            # the streamed clip's shift pass decides the method; residuals: the worst piece
+            # residual people: the worst streamed piece
             before = max((b for b, _ in shares), default=float("nan"))
             after = max((a for _, a in shares), default=float("nan"))
-            if after > params["max_residual"]:
+            if find_people is not None and after > params["max_residual"]:
                 log.warning("%s: %.2f%% of the background is still a person after the refill "
                             "(%.2f%% before)", video_id, 100 * after, 100 * before)
             for key, value in (("method", result.method), ("shift", result.shift),
-                               ("outliers", float("nan")), ("overruled", False),
+                               ("outliers", result.outliers), ("overruled", result.overruled),
                                ("residual_before", before), ("residual", after)):
                 columns[key].append(value)
         writer.close()

@@ -36,6 +36,7 @@ from videoaug.methods.l2a.inpaint import (
     dilate_mask,
     fill_from_background,
     median_background,
+    median_outliers,
     median_sample,
     telea,
     translate,
@@ -213,12 +214,14 @@ class StreamedBackground:
     method: str
     shift: float
     pieces: Callable[[], Iterator[np.ndarray]]
+    outliers: float = 0.0
+    overruled: bool = False
 
 
 def inpaint_pieces(clip: StoredClip, mask_pieces: Callable[[], Iterable[np.ndarray]],
                    mask_frames: Callable[[np.ndarray], np.ndarray], dilate: int = 3,
                    static_max_shift: float = 8.0, radius: int = 3,
-                   method: str = "auto") -> StreamedBackground:
+                   method: str = "auto", static_outliers: float = 0.3) -> StreamedBackground:
     """:func:`~videoaug.methods.l2a.inpaint.inpaint_video` over a streamed clip:
     ``mask_pieces()`` gives the union masks piece by piece, ``mask_frames(indices)`` chosen
     frames' masks. The frames are the whole-clip function's for clips of at most
@@ -239,15 +242,23 @@ def inpaint_pieces(clip: StoredClip, mask_pieces: Callable[[], Iterable[np.ndarr
         for frame, h in zip(piece, hole, strict=True):
             tracker.update(frame, ~h)
     shifts = tracker.shifts
+    sample = median_sample(n)
+    sample_frames, sample_holes = clip.frames(sample), dilate_mask(mask_frames(sample), dilate)
+    outliers, overruled = 0.0, False
+    if n > 1 and np.abs(shifts).max() > 0:
+        # a tripod shot whose measured shift the clip does not bear out (inpaint.camera_shifts),
+        # judged on the frames the median uses
+        outliers = median_outliers(sample_frames, sample_holes)
+        aligned = median_outliers(sample_frames, sample_holes, shifts[sample])
+        if outliers <= aligned + 0.02 or (float(np.abs(shifts).max()) > static_max_shift
+                                          and outliers <= static_outliers):
+            shifts, overruled = np.zeros_like(shifts), True
     shift = float(np.abs(shifts).max())
     chosen = method if method != "auto" else ("median" if shift <= static_max_shift else "telea")
     if not any_hole:
-        return StreamedBackground(chosen, shift, clip.pieces)
+        return StreamedBackground(chosen, shift, clip.pieces, outliers, overruled)
     if chosen == "median":
-        sample = median_sample(n)
-        background, _ = median_background(clip.frames(sample),
-                                          dilate_mask(mask_frames(sample), dilate),
-                                          shifts[sample], radius)
+        background, _ = median_background(sample_frames, sample_holes, shifts[sample], radius)
         steps = np.rint(shifts).astype(int)
 
         def filled() -> Iterator[np.ndarray]:
@@ -260,4 +271,4 @@ def inpaint_pieces(clip: StoredClip, mask_pieces: Callable[[], Iterable[np.ndarr
         def filled() -> Iterator[np.ndarray]:
             for piece, hole in holes():
                 yield np.stack([telea(f, h, radius) for f, h in zip(piece, hole, strict=True)])
-    return StreamedBackground(chosen, shift, filled)
+    return StreamedBackground(chosen, shift, filled, outliers, overruled)
