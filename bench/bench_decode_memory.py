@@ -161,11 +161,11 @@ def _psnr_rows(clips: int = 6, frames: int = 160) -> dict:
         streamed.append(psnr(np.concatenate(list(result.pieces())), truth, hole))
     return {
         "inpaint_psnr_whole": row(np.mean(whole), "-", True, clips=len(whole), frames=frames,
-                                  min=round(min(whole), 2)),
+                                  min=round(float(min(whole)), 2)),
         "inpaint_psnr_streamed": row(np.mean(streamed), ">= whole - 0.5 dB",
                                      np.mean(streamed) >= np.mean(whole) - 0.5,
                                      clips=len(streamed), frames=frames,
-                                     min=round(min(streamed), 2)),
+                                     min=round(float(min(streamed)), 2)),
     }
 
 
