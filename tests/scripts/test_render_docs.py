@@ -147,3 +147,38 @@ def test_cpu_model_reads_proc_cpuinfo(tmp_path: Path):
     cpuinfo.write_text("processor\t: 0\nmodel name\t: Example  CPU @ 2.00GHz\n")
     assert module.cpu_model(cpuinfo) == "Example CPU @ 2.00GHz"
     assert module.cpu_model(tmp_path / "missing")  # falls back, never empty
+
+
+def _quality_numbers(scale: float) -> dict:
+    return {"consistency": 0.9 * scale, "precision_pixel": 0.5 * scale,
+            "recall_pixel": 0.25 * scale, "precision_embedding": 0.75 * scale,
+            "recall_embedding": 0.8 * scale}
+
+
+def test_pool_quality_and_gan_recipes_render_from_their_files(tree: Path):
+    record = {"generated": _quality_numbers(0.5), "real_heldout": _quality_numbers(1.0),
+              "goal": {"passes": False, "fails": ["recall_pixel"]}}
+    quality = {"measure": {"k": 3, "pixel_size": [24, 30]}, "goal_definition": {},
+               "classes": {"Skiing": record},
+               "controls": {"Skiing": {"grey": {"goal": {"passes": False,
+                                                         "fails": ["recall_embedding"]}}}}}
+    path = tree / "cache" / "synth4" / "gan" / "quality.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(quality))
+    row = {"recipe": "standard", "class": "YoYo", "seed": 1, "iterations": 700, "cpu_min": 1.05,
+           **{f"gen_{k}": v for k, v in _quality_numbers(0.5).items()},
+           **{f"real_{k}": v for k, v in _quality_numbers(1.0).items()},
+           "passes": True, "fails": []}
+    (tree / "bench").mkdir()
+    (tree / "bench" / "gan_recipes.json").write_text(json.dumps(
+        {"recipes": {"standard": {"what": "standardised", "overrides": {"normalize": "standard"}}},
+         "rows": [row]}))
+    text = _render(tree / "results", tree / "results.md")
+    assert _row(text, "Skiing")[1:7] == ["0.45 (0.90)", "0.25 (0.50)", "0.12 (0.25)",
+                                         "0.38 (0.75)", "0.40 (0.80)", "fails: recall_pixel"]
+    assert "fails: recall_embedding" in text  # the control's verdict
+    assert _row(text, "standard")[1] == "standardised `{'normalize': 'standard'}`"
+    cells = next(c for c in (
+        [x.strip() for x in line.strip().strip("|").split("|")] for line in text.splitlines())
+        if c[:2] == ["standard", "YoYo"])
+    assert cells[2:6] == ["1", "700", "1.05", "0.45 (0.90)"] and cells[-1] == "meets goal"
