@@ -34,7 +34,7 @@ def test_l2a_artefacts_are_built(l2a_project):
                 "backgrounds/1.h5", "backgrounds/index.json", "matches.json"):
         assert (cache / rel).exists(), rel
     index = json.loads((cache / "masks" / "index.json").read_text())
-    assert index["segmenter"] == "pose_crop+motion" and index["videos"] == 24
+    assert index["segmenter"] == "pose_crop+mediapipe+motion" and index["videos"] == 24
     assert index["videos_with_gt"] == 24 and 0 < index["mean_iou_gt"] <= 1
     # every video's sanity figures, and the warnings they raised, also in the log
     assert len(index["videos_checked"]) == 24
