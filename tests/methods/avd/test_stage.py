@@ -158,8 +158,10 @@ def test_cross_labels_map_by_name_or_mapping():
     both = {"x": "b", "b": "x", "a": "y"}
     assert cross_labels(["a", "b"], ["x", "y"], both).tolist() == [1, -1]
     assert cross_labels(["x", "y"], ["a", "b"], both).tolist() == [1, 0]
-    with pytest.raises(ValueError, match="do not exist"):
+    with pytest.raises(ValueError, match="do not exist: \\['zzz'\\]"):
         cross_labels(["a"], ["x"], {"x": "zzz"})
+    # a training set without a mapped class (a subset, the stand-in): that test class is left out
+    assert cross_labels(["a"], ["x", "y"], {"x": "a", "y": "gone"}).tolist() == [0, -1]
     with pytest.raises(ValueError, match="cross_mapping"):
         cross_labels(["a"], ["x"], None)
 
@@ -241,5 +243,6 @@ def test_paper_preset_cross_dataset_maps_ucf101_and_hmdb51_both_ways():
     assert ucf[to_hmdb[hmdb.index("golf")]] == "GolfSwing"
     to_ucf = cross_labels(hmdb, ucf, mapping)  # train HMDB51, test UCF101
     assert hmdb[to_ucf[ucf.index("Punch")]] == "punch"
+    assert to_ucf[ucf.index("WalkingWithDog")] == -1  # the stand-in's HMDB51 has no `walk`
     with pytest.raises(ValueError, match="give avd.cross_mapping"):
         cross_labels(ucf, hmdb, None)
