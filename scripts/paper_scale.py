@@ -99,7 +99,7 @@ def read_benchmark(path: Path) -> dict:
         return {}
     row = rows[-1]
     out = {}
-    for key in ("s", "max_rss", "cpu_time"):
+    for key in ("s", "max_rss", "max_pss", "cpu_time"):
         try:
             out[key] = float(row[key])
         except (KeyError, TypeError, ValueError):
@@ -148,7 +148,11 @@ class RuleStats:
 
     @property
     def max_rss(self) -> float:
-        return max(j.bench.get("max_rss", j.record.get("peak_rss_mb", 0.0)) for j in self.jobs)
+        """Peak memory of the rule's jobs: the benchmark's ``max_pss`` (proportional set size
+        summed over the job's processes: shared pages once, as a cgroup counts them; ``max_rss``
+        counts DataLoader workers' shared pages once per worker), else the job's own peak RSS."""
+        return max(j.bench.get("max_pss") or j.bench.get("max_rss")
+                   or j.record.get("peak_rss_mb", 0.0) for j in self.jobs)
 
     def phase(self, name: str) -> dict:
         """Phase totals over the rule's jobs (units, samples, seconds, cpu, memory)."""
@@ -329,7 +333,7 @@ class Projector:
                 configured = float(ITERATION_BATCH[key](self.smoke))
                 if configured < batch and entry.get("rss_start_mb") is not None:
                     growth = (entry["peak_rss_mb"] - entry["rss_start_mb"]) / smoke_batch
-                    proj.rss_mb = entry["rss_start_mb"] + growth * batch
+                    proj.rss_mb = stats.max_rss + growth * (batch - smoke_batch)
             proj.cpu_s += units * per_iteration
             if key in GPU_RULES:
                 proj.gpu_units["iterations"] += units
@@ -387,7 +391,7 @@ class Projector:
         configured = int(_train_recipe(key, self.smoke, w)["batch_size"])
         if step.get("rss_start_mb") is not None and configured < batch:
             per_sample = (step["peak_rss_mb"] - step["rss_start_mb"]) / smoke_batch
-            proj.rss_mb = step["rss_start_mb"] + per_sample * batch
+            proj.rss_mb = stats.max_rss + per_sample * (batch - smoke_batch)
         return proj
 
 
@@ -508,7 +512,7 @@ def render(workdir: Path, dag: dict, gpu_check: dict | None) -> str:
                     mem = declared(job, "mem_mb")
         rows.append([f"`{rule}`", len(st.jobs), _fmt(st.max_rss, 0), _fmt(mem, 0),
                      _fmt(st.setup_cpu()), "; ".join(parts) or "–"])
-    lines += _table(["rule", "jobs", "peak RSS MB", "declared mem_mb", "setup CPU s / job",
+    lines += _table(["rule", "jobs", "peak memory MB (PSS)", "declared mem_mb", "setup CPU s / job",
                      "per unit"], rows)
     lines += render_smaller_batches(projector, tables)
     lines += render_projection(projector, tables, gpu_check)
@@ -539,7 +543,7 @@ def render_smaller_batches(projector: Projector, tables: dict) -> list[str]:
             entry = stats.phase(name)
             smoke_batch = entry["samples"] / entry["units"]
             growth = entry["peak_rss_mb"] - entry["rss_start_mb"]
-            rows.append([f"`{rule}`", _fmt(smoke_batch, 1), _fmt(entry["rss_start_mb"], 0),
+            rows.append([f"`{rule}`", _fmt(smoke_batch, 1), _fmt(stats.max_rss, 0),
                          _fmt(growth / smoke_batch, 0), _fmt(proj.rss_mb, 0),
                          _fmt(declared(job, "mem_mb"), 0)])
     if not rows:
@@ -547,9 +551,10 @@ def render_smaller_batches(projector: Projector, tables: dict) -> list[str]:
     return (["## Rules run with a smaller batch than the paper's", "",
              "Where the paper batch does not fit this machine's memory the smoke ran the largest "
              "batch that fits (`memory:` in `workflow/presets/paper_smoke.yaml`). Projected paper "
-             "memory = memory when the phase began + growth per sample x paper batch (CPU RAM; "
-             "on a GPU most of it is GPU memory).", ""]
-            + _table(["rule", "smoke batch", "MB at start", "MB per sample",
+             "memory = the job's measured peak (PSS) + the main process's growth per sample "
+             "during the steps x the samples the paper batch adds (CPU RAM; on a GPU most of it "
+             "is GPU memory).", ""]
+            + _table(["rule", "smoke batch", "measured MB", "MB per sample",
                       "projected MB at paper batch", "declared mem_mb"], rows))
 
 
@@ -620,7 +625,7 @@ def render_resources(projector: Projector, tables: dict) -> list[str]:
         rows.append([f"`{rule}`", _fmt(e["rss"], 0) + (" (projected)" if e["batch"] else ""),
                      _fmt(e["mem"], 0), _fmt(e["cpu_h"], 2), _fmt(e["runtime"], 0),
                      "yes" if e["gpu"] else "no", "; ".join(flag) or "ok"])
-    return lines + _table(["rule", "peak RSS MB", "mem_mb", "CPU h / job (max)",
+    return lines + _table(["rule", "peak memory MB", "mem_mb", "CPU h / job (max)",
                            "runtime min", "gpu", "check"], rows)
 
 
