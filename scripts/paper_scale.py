@@ -53,6 +53,9 @@ TABLES = {  # paper table -> its targets (the Snakemake files a user asks for)
     **{f"Gowda Table {n}": [f"results/tables/gowda2022_table{n}.md"] for n in range(1, 6)},
     "Tavakolian Tables 1-4": ["results/tables/tavakolian2019_table1.md"],
 }
+# The paper batch of an iterative rule (samples per iteration), for the memory projection.
+ITERATION_BATCH = {"train_wgan": lambda c: c["gan"]["batch_size"],
+                   "train_avd": lambda c: c["avd"]["batch_size"]}
 # Per-video rules: (frames scale the cost per video?)
 PER_VIDEO = {"decode_frames": True, "dynamic_images": True, "optical_flow": True,
              "segment": True, "inpaint": True, "distill": True, "distill_cross": True,
@@ -96,7 +99,7 @@ def read_benchmark(path: Path) -> dict:
         return {}
     row = rows[-1]
     out = {}
-    for key in ("s", "max_rss", "cpu_time"):
+    for key in ("s", "max_rss", "max_pss", "cpu_time"):
         try:
             out[key] = float(row[key])
         except (KeyError, TypeError, ValueError):
@@ -145,7 +148,11 @@ class RuleStats:
 
     @property
     def max_rss(self) -> float:
-        return max(j.bench.get("max_rss", j.record.get("peak_rss_mb", 0.0)) for j in self.jobs)
+        """Peak memory of the rule's jobs: the benchmark's ``max_pss`` (proportional set size
+        summed over the job's processes: shared pages once, as a cgroup counts them; ``max_rss``
+        counts DataLoader workers' shared pages once per worker), else the job's own peak RSS."""
+        return max(j.bench.get("max_pss") or j.bench.get("max_rss")
+                   or j.record.get("peak_rss_mb", 0.0) for j in self.jobs)
 
     def phase(self, name: str) -> dict:
         """Phase totals over the rule's jobs (units, samples, seconds, cpu, memory)."""
@@ -241,11 +248,12 @@ def _train_recipe(rule: str, config: dict, w: dict) -> dict:
 
 
 def evaluations(rule: str, config: dict, epochs: int) -> int:
-    """How often a job tests: the SPS temporal stream every ``monitor_every`` epochs and last."""
+    """How often a job tests its test set: once at the end, and the SPS temporal stream also
+    every ``monitor_every`` epochs and after the last one (the Fig. 5 curve)."""
     every = config["sps"]["monitor_every"] if rule == "train_temporal" else 0
     if not every:
         return 1
-    return len({e for e in range(every - 1, epochs, every)} | {epochs - 1})
+    return 1 + len({e for e in range(every - 1, epochs, every)} | {epochs - 1})
 
 
 def selections(config: dict, epochs: int) -> int:
@@ -316,7 +324,17 @@ class Projector:
         if key in ITERATIVE:
             name, count = ITERATIVE[key]
             units = float(count(self.paper))
-            proj.cpu_s += units * self.per_unit_cpu(stats, name)
+            entry = stats.phase(name)
+            per_iteration = self.per_unit_cpu(stats, name)
+            if key in ITERATION_BATCH and entry["units"]:
+                smoke_batch = entry["samples"] / entry["units"]
+                batch = float(ITERATION_BATCH[key](self.paper))
+                per_iteration *= batch / smoke_batch
+                configured = float(ITERATION_BATCH[key](self.smoke))
+                if configured < batch and entry.get("rss_start_mb") is not None:
+                    growth = (entry["peak_rss_mb"] - entry["rss_start_mb"]) / smoke_batch
+                    proj.rss_mb = stats.max_rss + growth * (batch - smoke_batch)
+            proj.cpu_s += units * per_iteration
             if key in GPU_RULES:
                 proj.gpu_units["iterations"] += units
             return proj
@@ -355,21 +373,25 @@ class Projector:
             proj.cpu_s += test_units * self.per_unit_cpu(stats, "test")
         predict = stats.phase("predict")
         if predict["units"]:
-            scale = self._ratio(ds, "train")
+            # SPS scores every generated image of every class at each selection epoch; the
+            # semi-supervised teacher labels the unlabelled training videos
             if key == "train_temporal":
-                scale = (self.paper["gan"]["pool_size"] / max(1, self.smoke["gan"]["pool_size"])
-                         * selections(self.paper, epochs)
-                         / max(1, selections(self.smoke, smoke_epochs))
-                         * self._ratio(ds, "classes"))
-            proj.cpu_s += predict["units"] / len(stats.jobs) * scale * self.per_unit_cpu(
-                stats, "predict")
+                units = (self._size(ds, "classes") * self.paper["gan"]["pool_size"]
+                         * selections(self.paper, epochs))
+            else:
+                per_video = [j.record["phases"]["predict"]["units"]
+                             / (self.counts.get(j.dataset, {}).get("train") or 1)
+                             for j in stats.jobs if "predict" in j.record["phases"]]
+                units = sum(per_video) / len(per_video) * self._size(ds, "train")
+            proj.cpu_s += units * self.per_unit_cpu(stats, "predict")
         if key in GPU_RULES:
             proj.gpu_units["steps"] += steps
             proj.gpu_units["test videos"] += test_units
         smoke_batch = step["samples"] / step["units"] if step["units"] else batch
-        if step.get("rss_start_mb") is not None and smoke_batch < batch:
+        configured = int(_train_recipe(key, self.smoke, w)["batch_size"])
+        if step.get("rss_start_mb") is not None and configured < batch:
             per_sample = (step["peak_rss_mb"] - step["rss_start_mb"]) / smoke_batch
-            proj.rss_mb = step["rss_start_mb"] + per_sample * batch
+            proj.rss_mb = stats.max_rss + per_sample * (batch - smoke_batch)
         return proj
 
 
@@ -434,6 +456,10 @@ def declared(job: dict, key: str) -> float | None:
         return None
 
 
+def smoke_cpu(jobs: list[Job]) -> float:
+    return sum(j.bench.get("cpu_time") or j.record.get("cpu_seconds", 0.0) for j in jobs)
+
+
 def render(workdir: Path, dag: dict, gpu_check: dict | None) -> str:
     from videoaug.config import load_config
 
@@ -459,6 +485,10 @@ def render(workdir: Path, dag: dict, gpu_check: dict | None) -> str:
         "seconds per unit measured here (method in the script's docstring). Dataset sizes: "
         "`src/videoaug/report/paper_numbers/dataset_sizes.yaml`.",
         "",
+        f"- the smoke itself: {len(jobs)} jobs, {_fmt(smoke_cpu(jobs) / 3600, 2)} CPU hours "
+        "(sum of the benchmark files' `cpu_time`, else the job's own count); on 2 quiet cores its "
+        "wall time is at least half of that.",
+        "",
         "## Rules as run in the smoke",
         "",
     ]
@@ -482,8 +512,9 @@ def render(workdir: Path, dag: dict, gpu_check: dict | None) -> str:
                     mem = declared(job, "mem_mb")
         rows.append([f"`{rule}`", len(st.jobs), _fmt(st.max_rss, 0), _fmt(mem, 0),
                      _fmt(st.setup_cpu()), "; ".join(parts) or "–"])
-    lines += _table(["rule", "jobs", "peak RSS MB", "declared mem_mb", "setup CPU s / job",
+    lines += _table(["rule", "jobs", "peak memory MB (PSS)", "declared mem_mb", "setup CPU s / job",
                      "per unit"], rows)
+    lines += render_smaller_batches(projector, tables)
     lines += render_projection(projector, tables, gpu_check)
     lines += render_resources(projector, tables)
     missing = sorted({base_rule(j["rule"]) for js in tables.values() for j in js}
@@ -491,6 +522,40 @@ def render(workdir: Path, dag: dict, gpu_check: dict | None) -> str:
     lines += ["## Rules of the paper DAG without a measurement", ""]
     lines += [f"- `{r}`" for r in missing] or ["- none: every rule of the paper DAG ran."]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def render_smaller_batches(projector: Projector, tables: dict) -> list[str]:
+    """Rules the smoke ran with fewer samples per step than the paper (memory), and the paper
+    batch's memory projected from the measured growth per sample."""
+    rows = []
+    seen = set()
+    for jobs in tables.values():
+        for job in jobs:
+            rule = base_rule(job["rule"])
+            if rule in seen or rule not in projector.stats:
+                continue
+            proj = projector.project(job["rule"], job["wildcards"])
+            if proj.rss_mb is None:
+                continue
+            seen.add(rule)
+            stats = projector.stats[rule]
+            name = "train_step" if "train_step" in stats.phases() else ITERATIVE[rule][0]
+            entry = stats.phase(name)
+            smoke_batch = entry["samples"] / entry["units"]
+            growth = entry["peak_rss_mb"] - entry["rss_start_mb"]
+            rows.append([f"`{rule}`", _fmt(smoke_batch, 1), _fmt(stats.max_rss, 0),
+                         _fmt(growth / smoke_batch, 0), _fmt(proj.rss_mb, 0),
+                         _fmt(declared(job, "mem_mb"), 0)])
+    if not rows:
+        return []
+    return (["## Rules run with a smaller batch than the paper's", "",
+             "Where the paper batch does not fit this machine's memory the smoke ran the largest "
+             "batch that fits (`memory:` in `workflow/presets/paper_smoke.yaml`). Projected paper "
+             "memory = the job's measured peak (PSS) + the main process's growth per sample "
+             "during the steps x the samples the paper batch adds (CPU RAM; on a GPU most of it "
+             "is GPU memory).", ""]
+            + _table(["rule", "smoke batch", "measured MB", "MB per sample",
+                      "projected MB at paper batch", "declared mem_mb"], rows))
 
 
 def render_projection(projector: Projector, tables: dict, gpu_check: dict | None) -> list[str]:
@@ -560,7 +625,7 @@ def render_resources(projector: Projector, tables: dict) -> list[str]:
         rows.append([f"`{rule}`", _fmt(e["rss"], 0) + (" (projected)" if e["batch"] else ""),
                      _fmt(e["mem"], 0), _fmt(e["cpu_h"], 2), _fmt(e["runtime"], 0),
                      "yes" if e["gpu"] else "no", "; ".join(flag) or "ok"])
-    return lines + _table(["rule", "peak RSS MB", "mem_mb", "CPU h / job (max)",
+    return lines + _table(["rule", "peak memory MB", "mem_mb", "CPU h / job (max)",
                            "runtime min", "gpu", "check"], rows)
 
 

@@ -134,6 +134,19 @@ def readme_project(tmp_path_factory, tiny_video):
         for i in range(4):
             shutil.copy(tiny_video, kitchen / cls / f"{cls}_{i}.mp4")
     (workdir / "mine.yaml").write_text(_kitchen_yaml().replace("/data/kitchen", str(kitchen)))
+    # the paper preset's ImageNet weights, as a user who downloaded them has them (the DAG build
+    # checks for the file: videoaug.models.weight_preflight)
+    from videoaug.models.weight_preflight import write_random_weights
+
+    previous = os.environ.get("TORCH_HOME")
+    os.environ["TORCH_HOME"] = str(workdir / "torch")
+    try:
+        write_random_weights("resnet50", "imagenet")
+    finally:
+        if previous is None:
+            os.environ.pop("TORCH_HOME")
+        else:
+            os.environ["TORCH_HOME"] = previous
     return workdir
 
 
@@ -148,7 +161,7 @@ def _brace_expand(word: str) -> list[str]:
 
 def dry_run(command: str, project: Path) -> subprocess.CompletedProcess:
     assignments, program, rest = PROGRAM.match(command).groups()
-    env = dict(os.environ, VIDEOAUG_PROGRESS="0")
+    env = dict(os.environ, VIDEOAUG_PROGRESS="0", TORCH_HOME=str(project / "torch"))
     env.update(dict(a.split("=", 1) for a in shlex.split(assignments or "")))
     args = [word for arg in shlex.split(rest or "") for word in _brace_expand(arg)]
     if program.split("/")[-1] == "make":

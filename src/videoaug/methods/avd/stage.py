@@ -37,6 +37,7 @@ def set_threads(threads: int) -> None:
     """Torch intra-op and OpenCV threads of an AVD job (config ``avd.threads``, never
     Snakemake's granted cores: the result must not depend on the machine)."""
     import cv2
+
     import torch
 
     torch.set_num_threads(int(threads))
@@ -159,7 +160,6 @@ def window_sampler(stores: Sequence[str | Path], manifest: dict, clip_len: int, 
     each clip of a second, independent draw. Everything random comes from the sampler's
     generator argument."""
     import torch
-
     from videoaug.train.datasets import ClipSamples
 
     clips = ClipSamples(stores, clip_len, frame_stride, _resize(image_size, fit), train=True,
@@ -271,7 +271,6 @@ def distill_shard(manifest_path: str | Path, store_path: str | Path, model_path:
     ``labels``, ``video_index`` (position in the manifest), ``video_ids``, ``splits``,
     ``window_start``. Deterministic: E runs in eval mode (BatchNorm running statistics)."""
     import torch
-
     from videoaug.dynamic import dynamic_image
     from videoaug.io.store import ImageStoreWriter, open_video_store
     from videoaug.provenance import read_json
@@ -359,18 +358,22 @@ def cross_labels(train_classes: Sequence[str], test_classes: Sequence[str],
     """Map each test class to the training class index (``-1``: not shared, its videos are left
     out). ``mapping``: test class name -> training class name; ``None`` matches equal names.
     Entries whose key is not a test class are ignored, so one file can map both directions
-    (UCF101 -> HMDB51 and HMDB51 -> UCF101: their class names differ)."""
+    (UCF101 -> HMDB51 and HMDB51 -> UCF101: their class names differ); an entry whose training
+    class is not in the training set (a subset of the dataset, or a typo) is left out with a
+    warning naming it, and the call fails when no test class maps at all."""
     index = {name: i for i, name in enumerate(train_classes)}
     mapping = mapping if mapping is not None else {c: c for c in test_classes if c in index}
     mapping = {k: v for k, v in mapping.items() if k in set(test_classes)}
     unknown = sorted(v for v in mapping.values() if v not in index)
     if unknown:
-        raise ValueError(f"class mapping names training classes that do not exist: {unknown}; "
-                         f"valid: {list(train_classes)}")
+        log.warning("class mapping: training classes %s do not exist (valid: %s); their test "
+                    "classes are left out", unknown, list(train_classes))
     found = np.array([index.get(mapping.get(c, ""), -1) for c in test_classes], dtype=np.int64)
     if (found < 0).all():
+        detail = f"; the mapping names training classes that do not exist: {unknown}" \
+            if unknown else ""
         raise ValueError(f"no test class maps to a training class ({list(test_classes)} vs "
-                         f"{list(train_classes)}); give avd.cross_mapping")
+                         f"{list(train_classes)}){detail}; give avd.cross_mapping")
     return found
 
 
@@ -424,7 +427,6 @@ def train_avd_classifier(manifest_path: str | Path, stores: Sequence[str | Path]
     frames (frame streams). With ``test_stores`` (Table 3) the test videos come from another
     dataset, labels mapped by class name (or ``params.class_mapping``)."""
     import torch
-
     from videoaug.models.factory import build_model
     from videoaug.provenance import read_json, result_record, write_json
     from videoaug.seeding import derive_seed
