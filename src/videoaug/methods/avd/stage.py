@@ -37,7 +37,6 @@ def set_threads(threads: int) -> None:
     """Torch intra-op and OpenCV threads of an AVD job (config ``avd.threads``, never
     Snakemake's granted cores: the result must not depend on the machine)."""
     import cv2
-
     import torch
 
     torch.set_num_threads(int(threads))
@@ -160,6 +159,7 @@ def window_sampler(stores: Sequence[str | Path], manifest: dict, clip_len: int, 
     each clip of a second, independent draw. Everything random comes from the sampler's
     generator argument."""
     import torch
+
     from videoaug.train.datasets import ClipSamples
 
     clips = ClipSamples(stores, clip_len, frame_stride, _resize(image_size, fit), train=True,
@@ -271,6 +271,7 @@ def distill_shard(manifest_path: str | Path, store_path: str | Path, model_path:
     ``labels``, ``video_index`` (position in the manifest), ``video_ids``, ``splits``,
     ``window_start``. Deterministic: E runs in eval mode (BatchNorm running statistics)."""
     import torch
+
     from videoaug.dynamic import dynamic_image
     from videoaug.io.store import ImageStoreWriter, open_video_store
     from videoaug.provenance import read_json
@@ -427,6 +428,7 @@ def train_avd_classifier(manifest_path: str | Path, stores: Sequence[str | Path]
     frames (frame streams). With ``test_stores`` (Table 3) the test videos come from another
     dataset, labels mapped by class name (or ``params.class_mapping``)."""
     import torch
+
     from videoaug.models.factory import build_model
     from videoaug.provenance import read_json, result_record, write_json
     from videoaug.seeding import derive_seed
