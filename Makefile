@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 # the contrib build of OpenCV (TV-L1 flow), pinned in pyproject.toml
 OPENCV_VERSION := $(shell sed -n 's/.*"opencv-contrib-python-headless==\([0-9.]*\)".*/\1/p' pyproject.toml)
 
-.PHONY: run report test test-all bench docs lint setup system-deps clean-cache gpu-check
+.PHONY: run report claims test test-all bench docs lint setup system-deps clean-cache gpu-check
 
 setup: $(STAMP)
 
@@ -42,6 +42,13 @@ report: setup
 	$(SNAKEMAKE) --cores $(CORES) comparison $(CONFIGS)
 	$(SNAKEMAKE) --report $(REPORT) comparison $(CONFIGS)
 	@echo "report: $(REPORT)"
+
+# The diagnostic splits (docs/splits.md): every run of config `splits.sets` on its split dataset, the per-split
+# metrics (results/splits/), their table (results/tables/splits_synth4.md) and the split figures; then the wall
+# time and the CPU time of all jobs (user + system of every process it waited for). PRESET=ci: the tiny version.
+claims: setup
+	@TIMEFORMAT='make claims: %R s wall, %U s user + %S s system CPU (snakemake and every job)'; \
+	time $(SNAKEMAKE) --cores $(CORES) splits $(CONFIGS)
 
 test: setup
 	@scripts/install_chromium.sh || echo "warning: chromium missing; the report's browser test will fail" >&2

@@ -246,7 +246,8 @@ rule train_l2a:
     input:
         unpack(l2a_train_inputs),
     output:
-        "results/{ds}_{method}.json",
+        result="results/{ds}_{method}.json",
+        scores="results/scores/{ds}_{method}.npz",
     params:
         threads=config_threads("train_tda"),  # the same classifier recipe as the TDA runs
         p=lambda w: as_json(params_l2a.l2a_train_params(config, w.ds, w.method)),
@@ -267,12 +268,13 @@ rule train_l2a:
     shell:
         "python -m videoaug.cli --log {log:q} --threads {params.threads} train-l2a --params {params.p:q}"
         " --manifest {input.manifest:q} --frames {input.frames:q}{params.extra}"
-        " --out {output:q}"
+        " --out {output.result:q} --scores {output.scores:q}"
 
 
 use rule train_l2a as train_l2a_seed with:
     output:
-        "results/seeds/{ds}_{method}_s{seed}.json",
+        result="results/seeds/{ds}_{method}_s{seed}.json",
+        scores="results/scores/seeds/{ds}_{method}_s{seed}.npz",
     params:
         p=lambda w: as_json(params_l2a.l2a_train_params(config, w.ds, w.method, int(w.seed))),
         extra=lambda w, input: l2a_train_args(input),

@@ -14,7 +14,8 @@ rule train_tda:
         manifest=f"{CACHE}/{{ds}}/manifest.json",
         frames=lambda w: frames_shards(w.ds),
     output:
-        "results/{ds}_tda_{policy}.json",
+        result="results/{ds}_tda_{policy}.json",
+        scores="results/scores/{ds}_tda_{policy}.npz",
     params:
         threads=config_threads("train_tda"),
         p=lambda w: as_json(params_tda.tda_params(config, w.ds, w.policy)),
@@ -33,13 +34,15 @@ rule train_tda:
         gpu=res("train_tda", "gpu"),
     shell:
         "python -m videoaug.cli --log {log:q} --threads {params.threads} train-tda --params {params.p:q}"
-        " --manifest {input.manifest:q} --frames {input.frames:q} --out {output:q}"
+        " --manifest {input.manifest:q} --frames {input.frames:q} --out {output.result:q}"
+        " --scores {output.scores:q}"
 
 
 # The same run with another classifier seed (the caches upstream keep config.seed), for mean +- std.
 use rule train_tda as train_tda_seed with:
     output:
-        "results/seeds/{ds}_tda_{policy}_s{seed}.json",
+        result="results/seeds/{ds}_tda_{policy}_s{seed}.json",
+        scores="results/scores/seeds/{ds}_tda_{policy}_s{seed}.npz",
     params:
         p=lambda w: as_json(params_tda.tda_params(config, w.ds, w.policy, int(w.seed))),
     log:

@@ -25,7 +25,7 @@ from videoaug.augment.policy import Policy
 from videoaug.models.factory import build_model, model_input_kind
 from videoaug.seeding import derive_seed
 from videoaug.train.datasets import ClipSamples
-from videoaug.train.evaluate import metrics_from_probs, view_probs
+from videoaug.train.evaluate import metrics_from_probs, save_scores, view_probs
 from videoaug.train.trainer import TrainConfig, Trainer
 from videoaug.train.transforms import (
     FrameTransform,
@@ -128,11 +128,14 @@ def build_classifier(params: VideoClassifierParams, num_classes: int, seed: int)
 
 def fit_and_test(train: Dataset, frames: Sequence[str | Path], manifest: dict,
                  cparams: VideoClassifierParams, seed: int, batch_transform: Policy | None = None,
+                 scores_out: str | Path | None = None,
                  ) -> tuple[Trainer, list[dict], dict[str, Any], ClipSamples]:
     """Train a fresh classifier (initialised and shuffled from ``seed``) on ``train`` with the
     shared trainer, then test it on the manifest's test split (``num_test_clips`` views per
     video, softmax averaged). Returns ``(trainer, history, metrics, test views)``; ``metrics``
-    has ``per_class`` keyed by class name. ``batch_transform``: e.g. a CutMix policy."""
+    has ``per_class`` keyed by class name. ``batch_transform``: e.g. a CutMix policy.
+    ``scores_out``: the per-video softmax also goes to this ``.npz`` (:func:`save_scores`: the
+    input of paired comparisons and the diagnostic splits' metrics)."""
     classes = list(manifest["classes"])
     test = evaluation_views(frames, manifest, cparams, derive_seed(seed, "test"))
     model = build_classifier(cparams, len(classes), seed)
@@ -140,9 +143,11 @@ def fit_and_test(train: Dataset, frames: Sequence[str | Path], manifest: dict,
     trainer = Trainer(model, config, len(classes), batch_transform=batch_transform,
                       inputs=CLIP_INPUTS)
     history = trainer.fit(train)
-    probs, labels, _ = view_probs(trainer.model, test, cparams.eval_batch_size,
-                                  device=trainer.device, inputs=trainer.inputs,
-                                  num_workers=config.num_workers)
+    probs, labels, video_ids = view_probs(trainer.model, test, cparams.eval_batch_size,
+                                          device=trainer.device, inputs=trainer.inputs,
+                                          num_workers=config.num_workers)
+    if scores_out is not None:
+        save_scores(scores_out, probs, labels, video_ids)
     metrics = metrics_from_probs(probs, labels, len(classes))
     metrics["per_class"] = dict(zip(classes, metrics["per_class"], strict=True))
     return trainer, history, metrics, test

@@ -167,7 +167,7 @@ def cmd_train_l2a(args: argparse.Namespace) -> None:
     from videoaug.methods.l2a.train_stage import train_l2a
 
     train_l2a(args.manifest, args.frames, args.masks or [], args.backgrounds or [], args.pairs,
-              json.loads(args.params), args.out)
+              json.loads(args.params), args.out, scores_out=args.scores)
 
 
 def add_train_command(sub: argparse._SubParsersAction) -> None:
@@ -179,6 +179,7 @@ def add_train_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backgrounds", nargs="*")
     p.add_argument("--pairs", help="pairs.h5 (method l2a)")
     p.add_argument("--out", required=True)
+    p.add_argument("--scores", help="per-video test softmax (.npz; paired comparisons, splits)")
     p.set_defaults(func=cmd_train_l2a)
 
 

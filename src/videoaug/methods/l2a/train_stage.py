@@ -185,8 +185,9 @@ class CompositeClips(EpochDataset):
 def train_l2a(manifest_path: str | Path, frames: Sequence[str | Path],
               masks: Sequence[str | Path], backgrounds: Sequence[str | Path],
               pairs_path: str | Path | None, params: dict[str, Any],
-              out: str | Path) -> dict[str, Any]:
-    """Train and test one classifier; write and return the result JSON (result contract).
+              out: str | Path, scores_out: str | Path | None = None) -> dict[str, Any]:
+    """Train and test one classifier; write and return the result JSON (result contract) and,
+    when ``scores_out`` is given, the per-video test softmax (``.npz``).
 
     ``params``: ``method`` (``l2a`` or ``l2a_none``), ``classifier``
     (:class:`VideoClassifierParams` fields,
@@ -218,7 +219,8 @@ def train_l2a(manifest_path: str | Path, frames: Sequence[str | Path],
             cparams.clip_len, cparams.stride, cparams.train_transform(), variant,
             float(params.get("alpha", 4.0)), seed=derive_seed(seed, "composites")))
     train = ConcatSamples(parts)
-    trainer, history, metrics, test = fit_and_test(train, frames, manifest, cparams, seed)
+    trainer, history, metrics, test = fit_and_test(train, frames, manifest, cparams, seed,
+                                                   scores_out=scores_out)
     result = result_record(
         dataset=manifest["dataset"], method=method, metrics=metrics, history=history,
         counts={"train_real": len(real), "train_generated": len(train) - len(real),

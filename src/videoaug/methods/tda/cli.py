@@ -35,7 +35,8 @@ def _tda_params(args: argparse.Namespace, policy: str):
 def cmd_train_tda(args: argparse.Namespace) -> None:
     from videoaug.methods.tda.stage import train_tda
 
-    train_tda(args.manifest, args.frames, _tda_params(args, args.policy), args.out)
+    train_tda(args.manifest, args.frames, _tda_params(args, args.policy), args.out,
+              scores_out=args.scores)
 
 
 def cmd_tda_gallery(args: argparse.Namespace) -> None:
@@ -60,6 +61,7 @@ def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     p.add_argument("--manifest", required=True)
     p.add_argument("--frames", nargs="+", required=True, help="frames shards")
     p.add_argument("--out", required=True, help="result JSON")
+    p.add_argument("--scores", help="per-video test softmax (.npz; paired comparisons, splits)")
     p.set_defaults(func=cmd_train_tda)
 
     p = sub.add_parser("tda-gallery", help="PNG: one training clip under every policy")

@@ -52,8 +52,9 @@ def run_seed(params: TdaParams, dataset: str, policy: Policy) -> int:
 
 
 def train_tda(manifest_path: str | Path, frames_paths: Sequence[str | Path], params: TdaParams,
-              out: str | Path) -> dict[str, Any]:
-    """Train and test one classifier with ``params.policy``; write and return the result JSON.
+              out: str | Path, scores_out: str | Path | None = None) -> dict[str, Any]:
+    """Train and test one classifier with ``params.policy``; write and return the result JSON
+    (and the per-video test softmax to ``scores_out`` when given).
 
     Result keys: the result contract (``dataset, method, metrics, history, counts, config,
     inputs, versions, seed, wall_seconds``) plus ``policy`` (canonical text), ``model`` and
@@ -67,7 +68,8 @@ def train_tda(manifest_path: str | Path, frames_paths: Sequence[str | Path], par
     train = training_clips(frames_paths, manifest, params, seed)
     # "none" has no steps: no transform at all rather than an identity call per batch.
     trainer, history, metrics, test = fit_and_test(
-        train, frames_paths, manifest, params, seed, policy if policy.steps else None)
+        train, frames_paths, manifest, params, seed, policy if policy.steps else None,
+        scores_out=scores_out)
     result = result_record(
         dataset=manifest["dataset"],
         method=f"tda_{policy.slug}",
