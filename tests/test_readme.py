@@ -34,6 +34,7 @@ PAGES = (
     "troubleshooting.md",
     "benchmarks.md",
     "architecture.md",
+    "splits.md",
 )
 FAMILY_PAGES = ("sps.md", "tda.md", "l2a.md", "avd.md")
 PROGRAM = re.compile(r"^((?:[A-Z_]+=\S+\s+)*)((?:\.venv/bin/)?(?:snakemake|make))(\s.*)?$")

@@ -2,32 +2,7 @@
 # dataset and the runs it compares. A run is trained and tested as usual (its family's seed rule) on the split
 # dataset, whose test set holds every test variant (aligned/conflicting/static/controls, or unperturbed/changed);
 # split_metrics cuts its per-video scores by variant (videoaug.report.splits), splits_table writes the table of
-# every set, split_figure shows what each split dataset is.
-import re
-
-SPLIT_SETS = config["splits"]["sets"]
-SPLIT_SEEDS = config["splits"]["seeds"]
-SPLIT_DATASETS = list(dict.fromkeys(entry["dataset"] for entry in SPLIT_SETS.values()))
-SPLIT_METHODS = list(dict.fromkeys(m for entry in SPLIT_SETS.values() for m in entry["methods"]))
-# Wildcard patterns of the configured names only: `synth4bias_l2a_none_s0` has one reading.
-SPLIT_DS_RE = "|".join(re.escape(d) for d in SPLIT_DATASETS) or "(?!)"
-SPLIT_METHOD_RE = "|".join(re.escape(m) for m in SPLIT_METHODS) or "(?!)"
-
-
-def split_run_files(ds, method, seed):
-    """(result JSON, per-video scores) of the seed run `method` on `ds`, as each family's seed rule
-    names them: SPS temporal streams under results/scores/, the others under results/scores/seeds/."""
-    result = f"results/seeds/{ds}_{method}_s{seed}.json"
-    if method.startswith(("l2a", "tda_", "avd_")):
-        return result, f"results/scores/seeds/{ds}_{method}_s{seed}.npz"
-    return result, f"results/scores/{ds}_{method}_s{seed}.npz"
-
-
-def split_metric_paths():
-    """results/splits/ of every run of every split set (splits.sets x splits.seeds)."""
-    return list(dict.fromkeys(
-        f"results/splits/{entry['dataset']}_{m}_s{seed}.json"
-        for entry in SPLIT_SETS.values() for m in entry["methods"] for seed in SPLIT_SEEDS))
+# every set, split_figure shows what each split dataset is. Helpers (SPLIT_*, split_run_files): common.smk.
 
 
 rule split_metrics:
@@ -61,7 +36,7 @@ rule splits_table:
     output:
         report("results/tables/splits_synth4.md", caption="../report/splits_table.rst", category="Splits"),
     params:
-        sets=as_json(SPLIT_SETS),
+        sets=as_json([{"name": name, **entry} for name, entry in SPLIT_SETS.items()]),  # a list: in config order
     log:
         "logs/report/splits_table.log",
     conda:

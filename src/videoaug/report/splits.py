@@ -155,16 +155,22 @@ def split_table(name: str, dataset: str, methods: Sequence[str],
         cells = [fmt_mean_std(mean_std(100 * float(r["metrics"][key]) for r in runs
                                        if key in r["metrics"]), 1) for key, _ in columns]
         rows.append([f"`{method}`", seeds or "–", *cells])
-    counts = next((r["counts"] for r in records if r["dataset"] == dataset), {})
-    sizes = ", ".join(f"{k} {v}" for k, v in counts.items() if not k.startswith("contrasted"))
+    first = next((r for r in records if r["dataset"] == dataset), None)
+    sizes = ""
+    if first is not None:
+        variants = first["split"].get("test_variants") or [PLAIN]
+        sizes = ", ".join(f"{v} {first['counts'][v]}" for v in variants if v in first["counts"])
     head = f"### `{name}`: dataset `{dataset}`" + (f" (test clips: {sizes})" if sizes else "")
     return head + "\n\n" + markdown_table(["method", "seeds", *[h for _, h in columns]], rows)
 
 
-def write_splits_table(sets: Mapping[str, Mapping[str, Any]], record_paths: Sequence[str | Path],
-                       out: str | Path) -> str:
+def write_splits_table(sets: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]],
+                       record_paths: Sequence[str | Path], out: str | Path) -> str:
     """``results/tables/splits_<ds>.md``: :func:`split_table` of every split set (config
-    ``splits.sets``) from the per-run split metrics ``record_paths`` (missing files: "–")."""
+    ``splits.sets``: a mapping, or a list of entries with their ``name``, kept in its order)
+    from the per-run split metrics ``record_paths`` (missing files: "–")."""
+    if not isinstance(sets, Mapping):
+        sets = {entry["name"]: entry for entry in sets}
     records = [read_json(p) for p in record_paths if Path(p).is_file()]
     parts = [
         "## Diagnostic splits: per-split metrics\n",
