@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 # the contrib build of OpenCV (TV-L1 flow), pinned in pyproject.toml
 OPENCV_VERSION := $(shell sed -n 's/.*"opencv-contrib-python-headless==\([0-9.]*\)".*/\1/p' pyproject.toml)
 
-.PHONY: run report report-time test test-all bench bench-real docs lint setup system-deps clean-cache gpu-check smoke-paper
+.PHONY: run report report-time claims test test-all bench bench-real docs lint setup system-deps clean-cache gpu-check smoke-paper
 
 setup: $(STAMP)
 
@@ -56,6 +56,13 @@ report-time: setup
 	@echo "load after (1, 5, 15 min): $$(cut -d' ' -f1-3 /proc/loadavg)" >> $(REPORT_TIME)
 	@grep -E "cores|load|User time|System time|Elapsed|Maximum resident" $(REPORT_TIME)
 	$(SNAKEMAKE) --report $(REPORT) comparison $(CONFIGS)
+
+# The diagnostic splits (docs/splits.md): every run of config `splits.sets` on its split dataset, the per-split
+# metrics (results/splits/), their table (results/tables/splits_synth4.md) and the split figures; then the wall
+# time and the CPU time of all jobs (user + system of every process it waited for). PRESET=ci: the tiny version.
+claims: setup
+	@TIMEFORMAT='make claims: %R s wall, %U s user + %S s system CPU (snakemake and every job)'; \
+	time $(SNAKEMAKE) --cores $(CORES) splits $(CONFIGS)
 
 test: setup
 	@scripts/install_chromium.sh || echo "warning: chromium missing; the report's browser test will fail" >&2

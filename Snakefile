@@ -54,6 +54,7 @@ include: "workflow/rules/l2a.smk"
 include: "workflow/rules/avd.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/leaderboard.smk"
+include: "workflow/rules/splits.smk"
 
 
 # Gather rules that only merge small JSON files or write tables: on a cluster they run inside the
@@ -72,6 +73,9 @@ localrules:
     tavakolian2019_tables,
     leaderboard,
     comparison,
+    split_metrics,
+    splits_table,
+    splits,
 
 
 rule all:

@@ -35,6 +35,7 @@ PAGES = (
     "benchmarks.md",
     "architecture.md",
     "comparison.md",
+    "splits.md",
 )
 FAMILY_PAGES = ("sps.md", "tda.md", "l2a.md", "avd.md")
 PROGRAM = re.compile(r"^((?:[A-Z_]+=\S+\s+)*)((?:\.venv/bin/)?(?:snakemake|make))(\s.*)?$")

@@ -1,4 +1,5 @@
 # Helpers shared by all rule files (paths, per-dataset values, resources from the validated config).
+import re
 import shlex
 from collections import Counter
 from pathlib import Path
@@ -350,3 +351,29 @@ def l2a_fewshot_targets(seeds=None):
                       method=["pn", "pn_l2a"], n=fs["shots"])
     return expand("results/seeds/{ds}_fewshot_{method}_{n}shot_s{seed}.json", ds=fs["dataset"],
                   method=["pn", "pn_l2a"], n=fs["shots"], seed=seeds)
+
+
+# Diagnostic splits (workflow/rules/splits.smk, docs/splits.md): the split sets' datasets, runs and files.
+SPLIT_SETS = config["splits"]["sets"]
+SPLIT_SEEDS = config["splits"]["seeds"]
+SPLIT_DATASETS = list(dict.fromkeys(entry["dataset"] for entry in SPLIT_SETS.values()))
+SPLIT_METHODS = list(dict.fromkeys(m for entry in SPLIT_SETS.values() for m in entry["methods"]))
+# Wildcard patterns of the configured names only: `synth4bias_l2a_none_s0` has one reading.
+SPLIT_DS_RE = "|".join(re.escape(d) for d in SPLIT_DATASETS) or "(?!)"
+SPLIT_METHOD_RE = "|".join(re.escape(m) for m in SPLIT_METHODS) or "(?!)"
+
+
+def split_run_files(ds, method, seed):
+    """(result JSON, per-video scores) of the seed run `method` on `ds`, as each family's seed rule
+    names them: SPS temporal streams under results/scores/, the others under results/scores/seeds/."""
+    result = f"results/seeds/{ds}_{method}_s{seed}.json"
+    if method.startswith(("l2a", "tda_", "avd_")):
+        return result, f"results/scores/seeds/{ds}_{method}_s{seed}.npz"
+    return result, f"results/scores/{ds}_{method}_s{seed}.npz"
+
+
+def split_metric_paths():
+    """results/splits/ of every run of every split set (splits.sets x splits.seeds)."""
+    return list(dict.fromkeys(
+        f"results/splits/{entry['dataset']}_{m}_s{seed}.json"
+        for entry in SPLIT_SETS.values() for m in entry["methods"] for seed in SPLIT_SEEDS))

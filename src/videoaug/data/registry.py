@@ -32,6 +32,12 @@ SYNTH_PARAM_KEYS = {
     "difficulty": "difficulty",
     "synth_domain": "domain",
     "synth_classes": "class_set",
+    # diagnostic splits (docs/splits.md, videoaug.data.synthetic.variants)
+    "synth_scene": "scene",
+    "synth_typical_share": "typical_share",
+    "synth_change_pan": "change_pan",
+    "synth_change_zoom": "change_zoom",
+    "synth_change_drift": "change_drift",
 }
 MASK_SUFFIX = "_mask.npy"
 

@@ -1,6 +1,7 @@
 """The ``leaderboard`` and ``claims`` sub-commands: the cross-method table and figure of one
 dataset, and the table of the papers' headline claims, from the seed runs' results and per-video
-scores (each family's paper tables are its own command module's)."""
+scores (each family's paper tables are its own command module's); ``split-metrics`` and
+``splits-table``: the diagnostic splits' per-run metrics and their table (docs/splits.md)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,37 @@ def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     p.add_argument("--md", required=True, help="Markdown table output")
     p.add_argument("--csv", required=True, help="CSV table output")
     p.set_defaults(func=cmd_claims)
+
+    p = sub.add_parser("split-metrics", help="one run's metrics on a diagnostic split")
+    p.add_argument("--synth-manifest", required=True, help="the split's generated synth4.json")
+    p.add_argument("--scores", required=True, help="the run's per-video test scores (.npz)")
+    p.add_argument("--result", required=True, help="the run's result JSON")
+    p.add_argument("--out", required=True, help="results/splits/{ds}_{method}_s{seed}.json")
+    p.set_defaults(func=cmd_split_metrics)
+
+    p = sub.add_parser("splits-table", help="Markdown table of every diagnostic split's metrics")
+    p.add_argument("--sets", required=True,
+                   help="JSON: config splits.sets ({name: {dataset, methods, ...}})")
+    p.add_argument("--out", required=True)
+    p.add_argument("records", nargs="+", help="results/splits/*.json")
+    p.set_defaults(func=cmd_splits_table)
+
+
+def cmd_split_metrics(args: argparse.Namespace) -> None:
+    from videoaug.report.splits import write_split_metrics
+
+    write_split_metrics(args.synth_manifest, args.scores, args.result, args.out)
+
+
+def cmd_splits_table(args: argparse.Namespace) -> None:
+    from videoaug.config import ConfigError
+    from videoaug.report.splits import write_splits_table
+
+    try:
+        sets = json.loads(args.sets)
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"--sets is not valid JSON: {err}") from None
+    write_splits_table(sets, args.records, args.out)
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> None:

@@ -67,6 +67,13 @@ def cmd_figure_dynamic(args: argparse.Namespace) -> None:
     frames_dynamic_grid(args.manifest, args.frames, args.ssdi, args.out, args.frames_per_video)
 
 
+def cmd_split_figure(args: argparse.Namespace) -> None:
+    from videoaug.stages.split_figure import split_figure
+
+    split_figure(args.synth_manifest, args.dataset, args.out, classes=args.classes,
+                 frames=args.frames, columns=args.columns)
+
+
 def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     p = sub.add_parser("synth", help="generate the embedded synthetic dataset (synth4)")
     add_param_args(p)
@@ -123,3 +130,13 @@ def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     p.add_argument("--frames-per-video", type=int, default=4)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_figure_dynamic)
+
+    p = sub.add_parser("split-figure",
+                       help="PNG strip of a diagnostic split's clips (docs/splits.md)")
+    p.add_argument("--synth-manifest", required=True, help="the split's generated synth4.json")
+    p.add_argument("--dataset", required=True, help="its config name (the title)")
+    p.add_argument("--classes", type=int, default=2, help="classes whose test variants are shown")
+    p.add_argument("--frames", type=int, default=4, help="evenly spaced frames per variant row")
+    p.add_argument("--columns", type=int, default=10, help="training videos shown per class")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_split_figure)

@@ -38,18 +38,27 @@ def _contrasting_color(rng: np.random.Generator, regions: np.ndarray) -> np.ndar
 
 
 def sample_clip_spec(
-    class_name: str, rng: np.random.Generator, params: SynthParams
+    class_name: str, rng: np.random.Generator, params: SynthParams, *,
+    kind: str | None = None, extra_margin: int = 0,
 ) -> ClipSpec:
-    """Draw every random quantity of one clip of ``class_name`` (see :class:`ClipSpec`)."""
+    """Draw every random quantity of one clip of ``class_name`` (see :class:`ClipSpec`).
+
+    ``kind`` (diagnostic splits): the background style, chosen by the caller from its own
+    stream; ``None`` draws it here by synth4's rule. ``extra_margin`` widens the canvas margin
+    (room for an in-clip camera pan). Both defaults give synth4's draws exactly.
+    """
     if class_name not in _TYPICAL_BACKGROUND:
         raise ValueError(f"unknown synth4 class {class_name!r}; expected one of {SYNTH10_CLASSES}")
     d = params.difficulty
     height, width, frames = params.height, params.width, params.frames
     jitter_std = d * max(height, width) / 100.0
-    margin = max(1, math.ceil(2.5 * jitter_std))
+    jitter_margin = max(1, math.ceil(2.5 * jitter_std))
+    margin = jitter_margin + int(extra_margin)
     canvas = (height + 2 * margin, width + 2 * margin)
 
-    background = sample_background(_choose_background_kind(class_name, rng, d), rng, canvas)
+    if kind is None:
+        kind = _choose_background_kind(class_name, rng, d)
+    background = sample_background(kind, rng, canvas)
     figure_height = float(rng.uniform(0.5, 0.72) * height)
     facing = int(rng.choice((-1, 1)))
     if class_name in _TRAVELLING:
@@ -66,7 +75,8 @@ def sample_clip_spec(
     # A cycle of ~0.8 s, log-uniform spread scaled by difficulty.
     period = 0.8 * params.fps * math.exp(float(rng.uniform(-0.35, 0.35)) * d)
     thickness = max(1, round(figure_height * float(rng.uniform(0.03, 0.06))))
-    jitter = np.clip(np.rint(rng.normal(0.0, jitter_std, (frames, 2))), -margin, margin)
+    jitter = np.clip(np.rint(rng.normal(0.0, jitter_std, (frames, 2))),
+                     -jitter_margin, jitter_margin)
     flicker = 1.0 + np.clip(rng.normal(0.0, 0.04 * d, frames), -0.2, 0.2)
     noise = rng.standard_normal((frames, height, width, 3), dtype=np.float32) * np.float32(4 * d)
     spec = ClipSpec(

@@ -17,6 +17,7 @@ import numpy as np
 from tqdm import tqdm
 
 from videoaug.data.records import DatasetError, VideoRecord
+from videoaug.data.synthetic import variants
 from videoaug.data.synthetic.encode import (
     ENCODER_SETTINGS,
     _save_mask,
@@ -34,7 +35,11 @@ SCHEMA = "videoaug.synth4/1"
 RENDERER_VERSION = 1
 MANIFEST_NAME = "synth4.json"
 CLIPS_PER_GROUP = 4  # UCF101 groups hold 4-7 clips of one actor; we fill groups of 4.
-_STEM_PATTERN = re.compile(r"^v_(?P<cls>\w+?)_g\d+_c\d+(_mask)?$")
+_STEM_PATTERN = re.compile(r"^v_(?P<cls>\w+?)_g\d+_c\d+(_[a-z_]+)?$")
+# SynthParams fields written to the manifest's identity only when they differ from these defaults.
+# (typical_share only matters, and is only written, for scene "biased").
+_OPTIONAL_FIELDS = {"domain": "synth4", "class_set": "synth4", "scene": "class",
+                    "change_pan": 0.0, "change_zoom": 0.0, "change_drift": 0.0}
 
 
 @dataclass(frozen=True)
@@ -47,10 +52,29 @@ class ClipEntry:
     index: int
     group: int
     clip: int
+    # a diagnostic split's test variant (:mod:`.variants`); "" for synth4's clips and training
+    variant: str = ""
+
+    @property
+    def base_stem(self) -> str:
+        return f"v_{self.class_name}_g{self.group:02d}_c{self.clip:02d}"
 
     @property
     def stem(self) -> str:
-        return f"v_{self.class_name}_g{self.group:02d}_c{self.clip:02d}"
+        return f"{self.base_stem}_{self.variant}" if self.variant else self.base_stem
+
+    @property
+    def base_id(self) -> str:
+        """The id shared by every variant of one test clip (the pairing key of the splits)."""
+        return f"{self.class_name}/{self.base_stem}"
+
+    def to_json(self) -> dict:
+        """The manifest's fields of the entry (``variant`` only when set, so synth4's manifest
+        keeps its bytes)."""
+        fields = asdict(self)
+        if not self.variant:
+            del fields["variant"]
+        return fields
 
     @property
     def video_path(self) -> str:
@@ -62,8 +86,10 @@ class ClipEntry:
 
 
 def dataset_entries(params: SynthParams) -> list[ClipEntry]:
-    """All clips per class, test clips (first groups, as in UCF101), then train."""
+    """All clips per class, test clips (first groups, as in UCF101), then train. A diagnostic
+    split's test clip comes once per test variant (adjacent entries, ``_variant`` stems)."""
     test_groups = math.ceil(params.test_per_class / CLIPS_PER_GROUP)
+    test_variants = variants.test_variants(params) or ("",)
     entries = []
     for label, class_name in enumerate(params.classes):
         for split, count, first_group in (
@@ -71,11 +97,12 @@ def dataset_entries(params: SynthParams) -> list[ClipEntry]:
             ("train", params.train_per_class, test_groups + 1),
         ):
             for index in range(count):
-                entries.append(ClipEntry(
-                    class_name=class_name, label=label, split=split, index=index,
-                    group=first_group + index // CLIPS_PER_GROUP,
-                    clip=index % CLIPS_PER_GROUP + 1,
-                ))
+                for variant in test_variants if split == "test" else ("",):
+                    entries.append(ClipEntry(
+                        class_name=class_name, label=label, split=split, index=index,
+                        group=first_group + index // CLIPS_PER_GROUP,
+                        clip=index % CLIPS_PER_GROUP + 1, variant=variant,
+                    ))
     return entries
 
 
@@ -92,9 +119,11 @@ def _manifest_identity(params: SynthParams) -> dict:
         "schema": SCHEMA,
         "renderer_version": RENDERER_VERSION,
         "encoder": dict(ENCODER_SETTINGS),
-        # the default domain is left out, so folders made before the field existed stay valid
+        # fields at their defaults are left out (domain, class set, the diagnostic splits'
+        # options), so folders made before a field existed stay valid, byte for byte
         "params": {k: v for k, v in asdict(params).items()
-                   if not (k in ("domain", "class_set") and v == "synth4")},
+                   if not (k in _OPTIONAL_FIELDS and v == _OPTIONAL_FIELDS[k]
+                           or k == "typical_share" and params.scene != "biased")},
     }
 
 
@@ -156,6 +185,42 @@ def _stale_files(root: Path, keep: set[str]) -> Iterator[Path]:
                 yield path
 
 
+def _rendered(params: SynthParams, entries) -> Iterator[tuple[ClipEntry, np.ndarray,
+                                                                np.ndarray, dict | None]]:
+    """``(entry, frames, mask, meta)`` of every entry, in order. synth4's clips come from
+    :func:`render_clip` (``meta`` None); a split's variants of one clip are rendered together
+    (:func:`.variants.render_split_clip`), which needs them adjacent, as :func:`dataset_entries`
+    lists them."""
+    key, clips = None, {}
+    for entry in entries:
+        if not params.is_split:
+            frames, mask = render_clip(entry.class_name, clip_rng(params, entry), params)
+            yield entry, frames, mask, None
+            continue
+        if (entry.class_name, entry.index, entry.split) != key:
+            key = (entry.class_name, entry.index, entry.split)
+            clips = variants.render_split_clip(params, entry.class_name, entry.index,
+                                               entry.split, clip_rng(params, entry))
+        yield entry, *clips[entry.variant]
+
+
+def split_description(params: SynthParams) -> dict:
+    """The manifest's ``split`` section: the rule, its settings and the test variants."""
+    description: dict = {"scene": params.scene,
+                         "test_variants": list(variants.test_variants(params))}
+    if params.scene == "biased":
+        description.update(
+            typical_share=params.typical_share, static_frame=variants.static_frame(params),
+            conflicting_kinds={c: list(variants.conflicting_kinds(params, c))
+                               for c in params.classes})
+    description["typical_kinds"] = {c: variants.typical_kind(c) for c in params.classes}
+    if params.temporal_change:
+        description["change"] = {"pan": params.change_pan, "zoom": params.change_zoom,
+                                 "drift": params.change_drift,
+                                 "extra_margin_px": variants.pan_margin(params)}
+    return description
+
+
 def generate_synth4(root: str | Path, params: SynthParams, progress: bool = True) -> Path:
     """Write the synth4 dataset for ``params`` under ``root`` and return ``root``.
 
@@ -179,10 +244,12 @@ def generate_synth4(root: str | Path, params: SynthParams, progress: bool = True
         _write_atomic(root / entry.mask_path, lambda path: _save_mask(mask, path))
 
     # Encoding (ffmpeg, its own process) overlaps with rendering the next clip; one clip in flight.
+    metas: dict[str, dict] = {}
     with ThreadPoolExecutor(max_workers=1) as writer:
         pending: Future | None = None
-        for entry in tqdm(entries, desc="synth4", unit="clip", disable=not progress):
-            frames, mask = render_clip(entry.class_name, clip_rng(params, entry), params)
+        clips = tqdm(entries, desc="synth4", unit="clip", disable=not progress)
+        for entry, frames, mask, meta in _rendered(params, clips):
+            metas[entry.video_path] = meta
             if pending is not None:
                 pending.result()
             pending = writer.submit(write_clip, entry, frames, mask)
@@ -199,10 +266,13 @@ def generate_synth4(root: str | Path, params: SynthParams, progress: bool = True
         **_manifest_identity(params),
         "classes": list(params.classes),
         "videos": [
-            {**asdict(e), "id": f"{e.class_name}/{e.stem}", "path": e.video_path,
-             "mask_path": e.mask_path}
+            {**e.to_json(), "id": f"{e.class_name}/{e.stem}", "path": e.video_path,
+             "mask_path": e.mask_path,
+             **({"base": e.base_id, "meta": metas[e.video_path]}
+                if params.is_split else {})}
             for e in entries
         ],
+        **({"split": split_description(params)} if params.is_split else {}),
         "sha256": {relative: _sha256(root / relative) for relative in written},
     }
     _write_atomic(root / MANIFEST_NAME, _write_text(json.dumps(manifest, indent=1) + "\n"))

@@ -18,6 +18,11 @@ SYNTH10_CLASSES: tuple[str, ...] = (
 CLASS_SETS: dict[str, tuple[str, ...]] = {"synth4": SYNTH4_CLASSES, "synth10": SYNTH10_CLASSES}
 
 DOMAINS = ("synth4", "shift")
+# How a clip's scene style is chosen (docs/splits.md): "class" is synth4's rule (the class's typical
+# style with probability 1 - min(1, 0.5 d)); "biased" the scene-bias split (typical with probability
+# ``typical_share`` in train and aligned test, plus conflicting test clips and controls);
+# "independent" the motion-only split (uniform over the pool whatever the class).
+SCENE_RULES = ("class", "biased", "independent")
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,12 @@ class SynthParams:
     domain: str = "synth4"
     # Which classes are rendered (:data:`CLASS_SETS`): "synth4" (4) or "synth10" (10, few-shot).
     class_set: str = "synth4"
+    # Diagnostic splits (:mod:`.variants`, docs/splits.md); the defaults give synth4's clips.
+    scene: str = "class"
+    typical_share: float = 0.9       # "biased": share of clips on their class's typical style
+    change_pan: float = 0.0          # temporal change: camera travel over the clip, x frame width
+    change_zoom: float = 0.0         # magnification goes 1 -> 1 + zoom (or back) over the clip
+    change_drift: float = 0.0        # brightness gain goes 1 -+ drift/2 -> 1 +- drift/2
 
     def __post_init__(self) -> None:
         if self.domain not in DOMAINS:
@@ -60,6 +71,30 @@ class SynthParams:
             raise ValueError(f"fps must be >= 1, got {self.fps}")
         if not 0.0 <= self.difficulty <= 4.0:
             raise ValueError(f"difficulty must lie in [0, 4], got {self.difficulty}")
+        if self.scene not in SCENE_RULES:
+            raise ValueError(f"scene must be one of {SCENE_RULES}, got {self.scene!r}")
+        if not 0.0 <= self.typical_share <= 1.0:
+            raise ValueError(f"typical_share must lie in [0, 1], got {self.typical_share}")
+        if not (0.0 <= self.change_pan <= 1.0 and 0.0 <= self.change_zoom <= 1.0
+                and 0.0 <= self.change_drift <= 1.0):
+            raise ValueError("change_pan, change_zoom and change_drift must lie in [0, 1], got "
+                             f"{self.change_pan}, {self.change_zoom}, {self.change_drift}")
+        if self.is_split and self.domain != "synth4":
+            raise ValueError(f"the diagnostic splits render synth4's domain only, got domain "
+                             f"{self.domain!r} with scene {self.scene!r} / a temporal change")
+        if self.scene == "biased" and self.temporal_change:
+            raise ValueError("one diagnostic split per dataset: scene 'biased' and a temporal "
+                             "change (change_pan/zoom/drift > 0) cannot be combined")
+
+    @property
+    def temporal_change(self) -> bool:
+        """True when the test set has perturbed copies (in-clip pan, zoom, brightness drift)."""
+        return bool(self.change_pan or self.change_zoom or self.change_drift)
+
+    @property
+    def is_split(self) -> bool:
+        """True for a diagnostic split: its clips carry scene/variant metadata."""
+        return self.scene != "class" or self.temporal_change
 
     @property
     def classes(self) -> tuple[str, ...]:
