@@ -364,12 +364,9 @@ SPLIT_METHOD_RE = "|".join(re.escape(m) for m in SPLIT_METHODS) or "(?!)"
 
 
 def split_run_files(ds, method, seed):
-    """(result JSON, per-video scores) of the seed run `method` on `ds`, as each family's seed rule
-    names them: SPS temporal streams under results/scores/, the others under results/scores/seeds/."""
-    result = f"results/seeds/{ds}_{method}_s{seed}.json"
-    if method.startswith(("l2a", "tda_", "avd_")):
-        return result, f"results/scores/seeds/{ds}_{method}_s{seed}.npz"
-    return result, f"results/scores/{ds}_{method}_s{seed}.npz"
+    """(result JSON, per-video scores) of the seed run `method` on `ds`, as every family's seed rule
+    names them (results/scores/seeds/)."""
+    return f"results/seeds/{ds}_{method}_s{seed}.json", f"results/scores/seeds/{ds}_{method}_s{seed}.npz"
 
 
 def split_metric_paths():
