@@ -10,7 +10,8 @@
    :mod:`videoaug.data.standin`), where ``workflow/presets/paper_smoke.yaml`` points the roots;
 3. every pretrained weight file the paper preset asks for is written as a randomly initialised
    torchvision model in torchvision's format under ``<workdir>/torch/hub/checkpoints`` (TORCH_HOME),
-   so the jobs load it through the same code a download takes (VIDEOAUG_OFFLINE=1: no network);
+   so the jobs load it through the same code a download takes (VIDEOAUG_OFFLINE=1: no network;
+   VIDEOAUG_UNVERIFIED_WEIGHTS=1: their sha256 is not torchvision's, accepted with a warning);
 4. each family's paper-table targets run, one family at a time:
    ``snakemake --cores N TARGETS --configfile workflow/presets/paper.yaml workflow/presets/paper_smoke.yaml``;
 5. dry runs list the smoke's jobs (``smoke_dag.json``: which rule wrote which log) and those of
@@ -52,6 +53,7 @@ STANDINS = {"ucf101": ("data/standin/UCF101", 4), "hmdb51": ("data/standin/HMDB5
 def environment(workdir: Path) -> dict[str, str]:
     bindir = str(Path(sys.executable).parent)
     return dict(os.environ, TORCH_HOME=str(workdir / "torch"), VIDEOAUG_OFFLINE="1",
+                VIDEOAUG_UNVERIFIED_WEIGHTS="1",  # the random files of step 3
                 VIDEOAUG_PROGRESS="0", PATH=f"{bindir}:{os.environ.get('PATH', '')}",
                 PYTHONPATH=str(ROOT / "src"))
 

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from videoaug.models.tsn import TSN
+from videoaug.models.weights import UNVERIFIED_WEIGHTS_ENV, PretrainedWeightsError
 from videoaug.models.weight_preflight import (
     MASKRCNN,
     OFFLINE_ENV,
@@ -35,7 +36,7 @@ def test_offline_without_the_file_names_it_and_where_to_put_it(offline_home):
     assert "MaskRCNN" in weight_problem(WeightNeed("l2a.torchvision.weights", MASKRCNN, "coco"))
 
 
-def test_a_placed_file_passes_and_loads_like_a_download(offline_home):
+def test_a_placed_file_passes_and_loads_like_a_download(offline_home, monkeypatch):
     path = write_random_weights("resnet18", "imagenet")
     assert path == offline_home / "resnet18-f37072fd.pth"
     assert weight_problem(WeightNeed("sps.pretrained", "resnet18", "imagenet")) is None
@@ -44,7 +45,12 @@ def test_a_placed_file_passes_and_loads_like_a_download(offline_home):
 
     reference = torchvision.models.resnet18(weights=None)
     reference.load_state_dict(torch.load(path, weights_only=True))
-    model = TSN("resnet18", num_classes=4, dropout=0.0, pretrained="imagenet")
+    # the cache holds a file that is not torchvision's: refused unless the run says it placed it
+    with pytest.raises(PretrainedWeightsError, match="sha256 does not start with f37072fd"):
+        TSN("resnet18", num_classes=4, dropout=0.0, pretrained="imagenet")
+    monkeypatch.setenv(UNVERIFIED_WEIGHTS_ENV, "1")
+    with pytest.warns(UserWarning, match=UNVERIFIED_WEIGHTS_ENV):
+        model = TSN("resnet18", num_classes=4, dropout=0.0, pretrained="imagenet")
     report = model.init_report
     assert report["source"] == "imagenet" and report["path"] == str(path.resolve())
     assert report["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()

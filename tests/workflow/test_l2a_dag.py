@@ -54,7 +54,8 @@ def test_l2a_artefacts_are_built(l2a_project):
 
 
 def test_mask_parameter_reruns_only_downstream(l2a_project):
-    (l2a_project / "oracle.yaml").write_text("l2a:\n  segmenter: oracle\n")
+    # synth4 has its own segmenter (l2a.segmenter_by_dataset), so that is the key to change
+    (l2a_project / "oracle.yaml").write_text("l2a:\n  segmenter_by_dataset: {synth4: oracle}\n")
     proc = snakemake(l2a_project, "--cores", "2", "-n", TARGET, extra_config="oracle.yaml")
     jobs = _jobs(proc.stdout)
     assert {"segment", "inpaint", "masks_index", "backgrounds_index",

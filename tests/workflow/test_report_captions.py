@@ -14,7 +14,7 @@ from videoaug.config import load_config
 
 PROJECT = Path(__file__).resolve().parents[2]
 RULES = sorted((PROJECT / "workflow" / "rules").glob("*.smk"))
-CATEGORIES = {"Data", "SPS", "TDA", "L2A", "AVD", "Comparison"}
+CATEGORIES = {"Data", "SPS", "TDA", "L2A", "AVD", "Comparison", "Splits"}
 # workflow/rules/l2a.smk (maintained by the L2A work) still names its category "Learn2Augment":
 # accepted until it says "L2A" (one word at merge), then this alias goes.
 ALIASES: set[str] = set()

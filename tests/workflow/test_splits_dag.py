@@ -21,7 +21,7 @@ def test_splits_dag_has_every_run_of_every_split_set(tmp_path):
         assert f"results/figures/split_{ds}.png" in proc.stdout
     assert "results/splits/synth4bias_l2a_random_s0.json" in proc.stdout
     assert "results/scores/seeds/synth4temporal_tda_randaug-t-n2-m9-temporalp_s0.npz" in proc.stdout
-    assert "results/scores/synth4scarce5_sps_s0.npz" in proc.stdout
+    assert "results/scores/seeds/synth4scarce5_sps_s0.npz" in proc.stdout
 
 
 def test_temporal_change_run_builds_its_split_metrics(tmp_path):
