@@ -22,9 +22,13 @@ class ConfigError(ValueError):
     """A configuration value is invalid; the message names the key and the allowed values."""
 
 
+# libyaml's safe loader where PyYAML has it: the schema is parsed on every Snakemake start
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_schema() -> dict:
     with open(SCHEMA_PATH, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
 
 
 def deep_merge(base: Mapping, override: Mapping) -> dict:
