@@ -9,7 +9,6 @@ import pytest
 import torch
 
 from videoaug.models.tsn import TSN
-from videoaug.models.weights import UNVERIFIED_WEIGHTS_ENV, PretrainedWeightsError
 from videoaug.models.weight_preflight import (
     MASKRCNN,
     OFFLINE_ENV,
@@ -18,6 +17,7 @@ from videoaug.models.weight_preflight import (
     weight_problem,
     write_random_weights,
 )
+from videoaug.models.weights import UNVERIFIED_WEIGHTS_ENV, PretrainedWeightsError
 
 
 @pytest.fixture

@@ -39,11 +39,26 @@ def test_packaged_claims_name_registered_runs_and_the_papers_numbers():
     splits, claims = load_claims()
     assert REQUIRED <= {c.id for c in claims}
     registered = {m.result for m in registered_methods(CONFIG)}
+    split_sets = {e["dataset"]: set(e["methods"]) for e in CONFIG["splits"]["sets"].values()}
     for c in claims:
         assert {c.method, c.baseline} <= registered, c.id  # runs `make report` builds
-        assert c.split == "test" and splits[c.split].label("synth4") == "synth4"
+        split = splits[c.split]
+        if c.split == "test":
+            assert not split.diagnostic and split.label("synth4") == "synth4"
+        else:  # a diagnostic split: synth4's table only, runs that `make claims` (splits) builds
+            assert split.table == "synth4" and split.dataset in split_sets, c.id
+            assert {c.method, c.baseline} <= split_sets[split.dataset], c.id
+            assert split.label("synth4") == f"{c.split} ({split.dataset})"
         for gain in c.paper_gains:
             gain.value()  # every path resolves to a number
+    # the issue's diagnostic rows: each mechanism on its split
+    on_split = {(c.method, c.baseline, c.split) for c in claims}
+    assert {("l2a", "l2a_none", "scene-conflict"), ("l2a", "l2a_random", "scene-conflict"),
+            ("tda_randaug-t-n2-m9-temporalp", "tda_randaug-n2-m9", "temporal-change"),
+            ("tda_randaug-t-n2-m9-temporalp", "tda_none", "temporal-change"),
+            ("sps", "ssdi", "scarcity-5"), ("sps", "ssdi", "scarcity-10"),
+            ("sps", "ssdi", "scarcity-20"),
+            ("avd_rgb", "avd_frames_rgb", "motion-only")} <= on_split
     by_id = {c.id: c for c in claims}
     # independent reads of the packaged numbers
     zhang = _numbers("zhang2020")["fig4"]["values"]
@@ -71,6 +86,7 @@ CLAIMS = """
 splits:
   test: {dataset: "{ds}"}
   odd: {dataset: "{ds}", videos: "SPLIT"}
+  diag: {dataset: "{ds}", videos: "SPLIT", table: toy}
 claims:
   - {id: better, paper: P, source: T1, claim: a > base, method: a, baseline: base, split: test,
      paper_gains: [{setting: S, numbers: zhang2020, method: [fig4, values, ucf4_sps],
@@ -83,6 +99,8 @@ claims:
      paper_gains: [], paper_note: no number}
   - {id: on_odd, paper: P, source: T3, claim: a > base on odd videos, method: a,
      baseline: base, split: odd, paper_gains: [], paper_note: no number}
+  - {id: on_diag, paper: P, source: T3, claim: a > base on diag videos, method: a,
+     baseline: base, split: diag, paper_gains: [], paper_note: no number}
 """
 
 
@@ -167,8 +185,20 @@ def test_bad_claims_files_name_the_claim_and_the_key(tmp_path):
 
 def test_inputs_and_params_follow_the_claims_and_the_config():
     inputs = claims_inputs(CONFIG, "kitchen")  # any configured dataset
-    _, claims = load_claims(packaged_claims())
+    splits, claims = load_claims(packaged_claims())
+    # diagnostic splits only in synth4's table, and only with report.claim_splits (make claims)
+    assert not any("synth4bias" in path or "splits/videos" in path for path in inputs)
+    assert not any("synth4bias" in path for path in claims_inputs(CONFIG, "synth4"))
+    with_splits = {**CONFIG, "report": {**CONFIG["report"], "claim_splits": True}}
+    assert claims_inputs(with_splits, "kitchen") == inputs
+    synth4 = claims_inputs(with_splits, "synth4")
+    assert "results/splits/videos/synth4bias_conflict.json" in synth4
+    assert "results/scores/seeds/synth4scarce5_sps_s0.npz" in synth4
+    assert "results/seeds/synth4motion_avd_rgb_s2.json" in synth4
+    assert claims_params(with_splits, "synth4")["claim_splits"] is True
     for c in claims:
+        if splits[c.split].diagnostic:
+            continue
         for name in (c.method, c.baseline):
             for s in CONFIG["report"]["seeds"]:
                 assert f"results/seeds/kitchen_{name}_s{s}.json" in inputs
@@ -198,7 +228,14 @@ def test_cli_writes_the_table_and_the_cost_footer(tmp_path):
     # 6 seed runs of 600 CPU-s = 1 CPU-h; every file under benchmarks/toy/ is the same 6
     assert "the seed runs these claims compare 1.00 CPU-h (6 files)" in md
     assert "`benchmarks/toy/` 1.00 CPU-h (6 files" in md and "2.5 CPU-h" in md
-    assert len((out / "c.csv").read_text().splitlines()) == 6
+    assert len((out / "c.csv").read_text().splitlines()) == 6  # header + 5: no diagnostic row
+    params["claim_splits"] = True  # make claims: the diagnostic row too
+    assert main(["claims", "--params", json.dumps(params), "--results-dir", str(results),
+                 "--md", str(out / "d.md"), "--csv", str(out / "d.csv")]) == 0
+    rows = list(csv.DictReader((out / "d.csv").open()))
+    assert [r["id"] for r in rows][-1] == "on_diag" and rows[-1]["split"] == "diag (toy)"
+    assert rows[-1]["n_videos"] == "100" and rows[-1]["verdict"] == "reproduced"
+    params.pop("claim_splits")
     params["claims"] = str(tmp_path / "absent.yaml")
     assert main(["claims", "--params", json.dumps(params), "--md", str(out / "x.md"),
                  "--csv", str(out / "x.csv")]) != 0

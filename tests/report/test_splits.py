@@ -8,7 +8,12 @@ import json
 import numpy as np
 import pytest
 
-from videoaug.report.splits import split_metrics, write_split_metrics, write_splits_table
+from videoaug.report.splits import (
+    split_metrics,
+    variant_videos,
+    write_split_metrics,
+    write_splits_table,
+)
 from videoaug.train.evaluate import save_scores
 
 BIASED = ["aligned", "conflict", "aligned_static", "conflict_static", "background_only",
@@ -131,3 +136,15 @@ def test_records_and_table(tmp_path):
     assert "| 0, 1 |" in rows["`l2a`"] and "50.0 ± 70.7 (n=2)" in rows["`l2a`"]
     assert rows["`l2a_random`"].count("–") >= 10
     assert "gap (aligned − conflicting)" in text and "top-1 temporal change" not in text
+
+
+def test_variant_videos_are_the_test_clips_of_that_variant():
+    manifest = _manifest(BIASED, per_class=2)
+    conflict = variant_videos(manifest, "conflict")
+    expected = [v["id"] for v in manifest["videos"]
+                if v["split"] == "test" and v.get("variant") == "conflict"]
+    assert conflict == expected and len(conflict) == 2 * len(CLASSES)
+    assert all(vid.endswith("_conflict") for vid in conflict)
+    with pytest.raises(ValueError, match="no test variant 'perturbed'; this dataset has aligned"):
+        variant_videos(manifest, "perturbed")
+    assert len(variant_videos(_manifest([], per_class=2), "test")) == 2 * len(CLASSES)

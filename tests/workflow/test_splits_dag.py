@@ -22,6 +22,14 @@ def test_splits_dag_has_every_run_of_every_split_set(tmp_path):
     assert "results/splits/synth4bias_l2a_random_s0.json" in proc.stdout
     assert "results/scores/seeds/synth4temporal_tda_randaug-t-n2-m9-temporalp_s0.npz" in proc.stdout
     assert "results/scores/seeds/synth4scarce5_sps_s0.npz" in proc.stdout
+    assert "rule claims:" not in proc.stdout  # `splits` alone: no claims table
+    # `make claims`: the claims table of synth4 with each claim on its diagnostic split too
+    proc = snakemake(workdir, "-n", "--cores", "2", "splits", "results/tables/claims_synth4.md",
+                     extra_config="workflow/presets/claims.yaml")
+    assert proc.stdout.count("rule split_videos:") == 2 and "rule claims:" in proc.stdout
+    for path in ("results/splits/videos/synth4bias_conflict.json",
+                 "results/splits/videos/synth4temporal_perturbed.json"):
+        assert path in proc.stdout
 
 
 def test_temporal_change_run_builds_its_split_metrics(tmp_path):

@@ -30,6 +30,28 @@ rule split_metrics:
         " --scores {input.scores:q} --result {input.result:q} --out {output:q}"
 
 
+rule split_videos:
+    input:
+        synth_marker,
+    output:
+        "results/splits/videos/{ds}_{variant}.json",
+    log:
+        "logs/{ds}/split_videos/{variant}.log",
+    wildcard_constraints:
+        ds=SPLIT_DS_RE,
+        variant=r"[a-z_]+",
+    conda:
+        ENV_CORE
+    threads: 1
+    resources:
+        mem_mb=res("report", "mem_mb"),
+        runtime=res("report", "runtime"),
+        gpu=0,
+    shell:
+        "python -m videoaug.cli --log {log:q} split-videos --synth-manifest {input:q}"
+        " --variant {wildcards.variant} --out {output:q}"
+
+
 rule splits_table:
     input:
         split_metric_paths(),
@@ -79,7 +101,8 @@ rule split_figure:
         " --classes {params.classes} --frames {params.frames} --out {output:q}"
 
 
-# `make claims`: every split set's runs, their split metrics and table, and the split figures.
+# Every split set's runs, their split metrics and table, and the split figures (`make claims` adds the claims
+# table of synth4 with report.claim_splits: workflow/presets/claims.yaml).
 rule splits:
     input:
         "results/tables/splits_synth4.md",

@@ -79,6 +79,16 @@ class Split:
     name: str
     dataset: str
     videos: str | None = None
+    table: str | None = None  # a diagnostic split: the one dataset whose claims table has it
+
+    @property
+    def diagnostic(self) -> bool:
+        return self.table is not None
+
+    def applies(self, ds: str, diagnostics: bool) -> bool:
+        """Whether the claims table of ``ds`` has this split's rows (diagnostic splits only
+        with ``report.claim_splits``, and only in their own table)."""
+        return not self.diagnostic or (diagnostics and self.table == ds)
 
     def resolve(self, ds: str) -> tuple[str, str | None]:
         return self.dataset.format(ds=ds), (None if self.videos is None
@@ -144,7 +154,9 @@ def load_claims(path: str | Path | None = None) -> tuple[dict[str, Split], list[
     for name, spec in (data.get("splits") or {}).items():
         if not isinstance(spec, Mapping) or "dataset" not in spec:
             raise ValueError(f"{path}: splits.{name} needs a `dataset` (e.g. \"{{ds}}\")")
-        splits[str(name)] = Split(str(name), str(spec["dataset"]), spec.get("videos"))
+        table = spec.get("table")
+        splits[str(name)] = Split(str(name), str(spec["dataset"]), spec.get("videos"),
+                                  None if table is None else str(table))
     claims, seen = [], set()
     for i, entry in enumerate(data.get("claims") or []):
         label = f"{path}: claims[{i}]" + (f" ({entry.get('id')})" if isinstance(entry, Mapping)
@@ -175,6 +187,12 @@ def load_claims(path: str | Path | None = None) -> tuple[dict[str, Split], list[
             baseline=str(entry["baseline"]), split=str(entry["split"]),
             paper_note=entry.get("paper_note")))
     return splits, claims
+
+
+def claims_on(splits: Mapping[str, Split], claims: Sequence[Claim], ds: str,
+              diagnostics: bool) -> list[Claim]:
+    """The claims of the table of ``ds``: every claim on a split that :meth:`Split.applies`."""
+    return [c for c in claims if splits[c.split].applies(ds, diagnostics)]
 
 
 def read_videos(path: str | Path) -> list[str]:
@@ -354,6 +372,7 @@ def claims_params(config: Mapping[str, Any], ds: str) -> dict[str, Any]:
         "dataset": ds,
         "seeds": [int(s) for s in config["report"]["seeds"]],
         "claims": claims_file(config),
+        "claim_splits": bool(config["report"].get("claim_splits", False)),
         "cpu_budget_hours": config["report"].get("cpu_budget_hours"),
         "benchmarks": {m.result: m.benchmark for m in registered_methods(config)},
     }
@@ -366,7 +385,7 @@ def claims_inputs(config: Mapping[str, Any], ds: str) -> list[str]:
 
     splits, claims = load_claims(claims_file(config))
     paths: list[str] = []
-    for c in claims:
+    for c in claims_on(splits, claims, ds, bool(config["report"].get("claim_splits", False))):
         dataset, videos = splits[c.split].resolve(ds)
         for name in (c.method, c.baseline):
             for s in config["report"]["seeds"]:

@@ -42,6 +42,12 @@ def add_commands(sub: argparse._SubParsersAction, add_param_args) -> None:
     p.add_argument("--out", required=True, help="results/splits/{ds}_{method}_s{seed}.json")
     p.set_defaults(func=cmd_split_metrics)
 
+    p = sub.add_parser("split-videos", help="test-video ids of one variant of a split dataset")
+    p.add_argument("--synth-manifest", required=True, help="the split's generated synth4.json")
+    p.add_argument("--variant", required=True, help="e.g. conflict, perturbed (docs/splits.md)")
+    p.add_argument("--out", required=True, help="results/splits/videos/{ds}_{variant}.json")
+    p.set_defaults(func=cmd_split_videos)
+
     p = sub.add_parser("splits-table", help="Markdown table of every diagnostic split's metrics")
     p.add_argument("--sets", required=True,
                    help="JSON: config splits.sets ({name: {dataset, methods, ...}})")
@@ -54,6 +60,17 @@ def cmd_split_metrics(args: argparse.Namespace) -> None:
     from videoaug.report.splits import write_split_metrics
 
     write_split_metrics(args.synth_manifest, args.scores, args.result, args.out)
+
+
+def cmd_split_videos(args: argparse.Namespace) -> None:
+    from videoaug.config import ConfigError
+    from videoaug.provenance import read_json
+    from videoaug.report.splits import write_variant_videos
+
+    try:
+        write_variant_videos(read_json(args.synth_manifest), args.variant, args.out)
+    except ValueError as err:
+        raise ConfigError(f"{args.synth_manifest}: {err}") from None
 
 
 def cmd_splits_table(args: argparse.Namespace) -> None:
@@ -103,7 +120,14 @@ def cmd_leaderboard(args: argparse.Namespace) -> None:
 
 def cmd_claims(args: argparse.Namespace) -> None:
     from videoaug.config import ConfigError
-    from videoaug.report.claims import claims_csv, claims_markdown, cost_text, evaluate, load_claims
+    from videoaug.report.claims import (
+        claims_csv,
+        claims_markdown,
+        claims_on,
+        cost_text,
+        evaluate,
+        load_claims,
+    )
     from videoaug.report.leaderboard import write_text_atomic
 
     try:
@@ -120,6 +144,7 @@ def cmd_claims(args: argparse.Namespace) -> None:
         splits, claims = load_claims(params.get("claims"))
     except ValueError as err:
         raise ConfigError(str(err)) from None
+    claims = claims_on(splits, claims, ds, bool(params.get("claim_splits", False)))
     rows = evaluate(claims, splits, ds, seeds, args.results_dir)
     cost = cost_text(rows, ds, seeds, args.benchmarks_dir, patterns, budget)
     write_text_atomic(args.md, claims_markdown(rows, ds, seeds, cost))

@@ -56,6 +56,26 @@ def test_variant_names(synth_manifest: Mapping[str, Any]) -> list[str]:
     return list(synth_manifest.get("split", {}).get("test_variants") or [PLAIN])
 
 
+def variant_videos(synth_manifest: Mapping[str, Any], variant: str) -> list[str]:
+    """Ids of the test clips of one ``variant`` (e.g. ``conflict``), in manifest order: the
+    ``videos`` file of a diagnostic split of the claims table.
+
+    Raises ``ValueError`` naming the variants there are when ``variant`` is not one of them.
+    """
+    names = test_variant_names(synth_manifest)
+    if variant not in names:
+        raise ValueError(f"no test variant {variant!r}; this dataset has {', '.join(names)}")
+    return [vid for vid, (v, _, _) in test_clips(synth_manifest).items() if v == variant]
+
+
+def write_variant_videos(synth_manifest: Mapping[str, Any], variant: str,
+                         out: str | Path) -> list[str]:
+    """Write ``{"variant", "videos"}`` of :func:`variant_videos` to ``out``."""
+    videos = variant_videos(synth_manifest, variant)
+    write_json(out, {"variant": variant, "videos": videos})
+    return videos
+
+
 def split_metrics(probs: np.ndarray, labels: np.ndarray, video_ids: Sequence[str],
                   synth_manifest: Mapping[str, Any]) -> dict[str, Any]:
     """``{"metrics", "per_video", "counts"}`` of one run's test scores (see the module doc).
