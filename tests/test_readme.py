@@ -180,9 +180,20 @@ def test_a_broken_command_fails(readme_project):
     assert proc.returncode != 0
 
 
+@pytest.fixture(scope="module")
+def dry_runs(readme_project) -> dict[str, subprocess.CompletedProcess]:
+    """Every command's dry run, one per core at a time: each is a separate Snakemake process
+    (~3 s of one core), so they run side by side and the tests below read their outcome."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        procs = pool.map(lambda command: dry_run(command, readme_project), COMMANDS)
+        return dict(zip(COMMANDS, procs, strict=True))
+
+
 @pytest.mark.parametrize("command", COMMANDS)
-def test_readme_command_runs_as_written(command, readme_project):
-    proc = dry_run(command, readme_project)
+def test_readme_command_runs_as_written(command, dry_runs):
+    proc = dry_runs[command]
     where = ", ".join(SOURCES[command])
     assert proc.returncode == 0, (
         f"{command} ({where})\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"

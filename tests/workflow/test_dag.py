@@ -5,6 +5,8 @@ import re
 import shutil
 import subprocess
 
+import pytest
+
 from tests.result_contract import RESULT_KEYS
 from tests.workflow.conftest import SNAKEMAKE, copy_project, fake_ucf101, snakemake
 
@@ -128,6 +130,7 @@ def test_lint_is_clean(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+@pytest.mark.slow  # a second dataset decoded and both galleries built (~17 s): make test-all
 def test_two_datasets_tda_galleries_side_by_side(built_project, tiny_video):
     from tests.workflow.test_faults import _kitchen
 

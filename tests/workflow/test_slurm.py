@@ -248,6 +248,7 @@ def reference(tmp_path_factory) -> Reference:
 # Tests
 
 
+@pytest.mark.slow  # the whole SPS DAG twice (~5 min): make test-all
 @pytest.mark.slurm
 @pytest.mark.timeout(2 * RUN_TIMEOUT + 120)
 def test_dag_through_slurm_equals_local_run(cluster, reference):
@@ -280,6 +281,7 @@ def test_dag_through_slurm_equals_local_run(cluster, reference):
     assert_same_artefacts(reference.digests, workdir, "SLURM run")
 
 
+@pytest.mark.slow  # the whole SPS DAG twice (~5 min): make test-all
 @pytest.mark.slurm
 def test_cancelled_job_is_retried_and_artefacts_stay_identical(cluster, reference):
     """scancel one running decode_frames job: the executor reports it failed, the profile's

@@ -4,6 +4,8 @@ split_metrics job per run, and one temporal-change run builds its split metrics 
 
 import json
 
+import pytest
+
 from tests.workflow.conftest import copy_project, snakemake
 from tests.workflow.test_dag import _jobs
 
@@ -32,6 +34,7 @@ def test_splits_dag_has_every_run_of_every_split_set(tmp_path):
         assert path in proc.stdout
 
 
+@pytest.mark.slow  # trains and tests classifiers (~20 s): make test-all
 def test_temporal_change_run_builds_its_split_metrics(tmp_path):
     workdir = copy_project(tmp_path / "p")
     target = "results/splits/synth4temporal_tda_none_s0.json"
