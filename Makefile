@@ -66,8 +66,8 @@ claims: setup
 	time $(SNAKEMAKE) --cores $(CORES) splits results/tables/claims_synth4.md \
 	  --configfile $(if $(PRESET),workflow/presets/$(PRESET).yaml) workflow/presets/claims.yaml
 
+# The default suite (tests marked slow deselected: pyproject.toml); `make test-all` runs them too.
 test: setup
-	@scripts/install_chromium.sh || echo "warning: chromium missing; the report's browser test will fail" >&2
 	$(PY) -m pytest -q
 
 test-all: setup

@@ -19,6 +19,7 @@ def selector_project(built_project):
     return built_project
 
 
+@pytest.mark.slow  # the Selector and classifier end to end (~40 s): make test-all
 def test_selector_artefacts(selector_project):
     l2a = selector_project / "cache" / "synth4" / "l2a"
     for name in ("features.h5", "selector.pt", "selector_log.json", "pairs.h5"):
@@ -34,6 +35,7 @@ def test_selector_artefacts(selector_project):
     assert (selector_project / "logs" / "synth4" / "train_selector.log").exists()
 
 
+@pytest.mark.slow  # the Selector and classifier end to end (~40 s): make test-all
 def test_classifier_results(selector_project):
     results = {m: json.loads((selector_project / f"results/synth4_{m}.json").read_text())
                for m in ("l2a", "l2a_none")}

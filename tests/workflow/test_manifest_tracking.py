@@ -6,6 +6,8 @@ import json
 import re
 import shutil
 
+import pytest
+
 from tests.conftest import make_video
 from tests.workflow.conftest import copy_project, snakemake
 from tests.workflow.test_faults import _kitchen
@@ -34,6 +36,7 @@ def _manifest(workdir) -> dict:
     return json.loads((workdir / "cache/kitchen/manifest.json").read_text())
 
 
+@pytest.mark.slow  # three builds of a dataset (~25 s): make test-all
 def test_the_manifest_and_exactly_the_changed_shards_rerun(tmp_path, tiny_video):
     workdir = copy_project(tmp_path / "p")
     root = _kitchen(workdir, tiny_video)

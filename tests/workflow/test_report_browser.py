@@ -54,6 +54,7 @@ def _wait(browser, condition: str, timeout: float = 20.0) -> None:
         time.sleep(0.1)
 
 
+@pytest.mark.slow  # the HTML report in Chromium (~30 s): make test-all
 def test_every_category_is_shown(browser):
     assert set(browser.evaluate("Object.keys(categories)")) >= CATEGORIES
     for category in sorted(CATEGORIES):

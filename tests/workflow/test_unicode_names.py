@@ -29,6 +29,7 @@ def _project(tmp_path):
     return workdir
 
 
+@pytest.mark.slow  # decodes and trains a Selector (~20 s): make test-all
 def test_names_pass_decoding_and_the_selector_features(tmp_path):
     workdir = _project(tmp_path)
     # every family's DAG builds with these names as wildcards and paths

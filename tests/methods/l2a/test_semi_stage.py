@@ -151,6 +151,7 @@ def test_unlabelled_true_labels_never_enter_training(tiny, teacher, tmp_path):
         pseudo["labelled"])
 
 
+@pytest.mark.slow  # trains every student (~15 s): make test-all
 def test_students_follow_the_result_contract(tiny, teacher, tmp_path):
     params = _params("l2a")
     semi_selector_stage(tiny["manifest"], tiny["frames"], tiny["masks"], tiny["bgs"],
