@@ -1,8 +1,8 @@
 """Snakemake's HTML report, rendered in headless Chromium (issue 13): every category is there, every
 image loads, the leaderboard the report shows has the result JSONs' numbers, and a screenshot of it
 is not blank. Built from the ci preset's default DAG (the shared ``built_project``) plus two TDA
-seed runs, so it stays within the default suite's budget; SPS's seed runs are left out on purpose
-and must read "missing"."""
+seed runs; SPS's seed runs are left out on purpose and must read "missing". Slow marker (Chromium,
+installed by `make test-all`)."""
 
 import io
 import json
@@ -21,6 +21,10 @@ SEEDS = [0, 1]
 EXTRA = "report:\n  seeds: [0, 1]\nleaderboard:\n  families: [TDA]\n"
 TARGETS = [f"results/tables/leaderboard_{DS}.html", "results/tables/kim2020_tables.md"]
 CATEGORIES = {"Data", "SPS", "TDA", "Comparison"}
+
+
+# The HTML report in Chromium (~30 s to build and open it): make test-all
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +58,6 @@ def _wait(browser, condition: str, timeout: float = 20.0) -> None:
         time.sleep(0.1)
 
 
-@pytest.mark.slow  # the HTML report in Chromium (~30 s): make test-all
 def test_every_category_is_shown(browser):
     assert set(browser.evaluate("Object.keys(categories)")) >= CATEGORIES
     for category in sorted(CATEGORIES):
