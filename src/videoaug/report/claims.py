@@ -363,6 +363,11 @@ def claims_file(config: Mapping[str, Any]) -> str | None:
     return config.get("report", {}).get("claims")
 
 
+def claim_splits(config: Mapping[str, Any]) -> bool:
+    """``report.claim_splits``: whether synth4's table also has the diagnostic splits' rows."""
+    return bool(config.get("report", {}).get("claim_splits", False))
+
+
 def claims_params(config: Mapping[str, Any], ds: str) -> dict[str, Any]:
     """The ``claims`` command's ``--params``: dataset, seeds, claims file, budget and the
     benchmark pattern of every registered result (for the cost footer)."""
@@ -372,7 +377,7 @@ def claims_params(config: Mapping[str, Any], ds: str) -> dict[str, Any]:
         "dataset": ds,
         "seeds": [int(s) for s in config["report"]["seeds"]],
         "claims": claims_file(config),
-        "claim_splits": bool(config["report"].get("claim_splits", False)),
+        "claim_splits": claim_splits(config),
         "cpu_budget_hours": config["report"].get("cpu_budget_hours"),
         "benchmarks": {m.result: m.benchmark for m in registered_methods(config)},
     }
@@ -385,7 +390,7 @@ def claims_inputs(config: Mapping[str, Any], ds: str) -> list[str]:
 
     splits, claims = load_claims(claims_file(config))
     paths: list[str] = []
-    for c in claims_on(splits, claims, ds, bool(config["report"].get("claim_splits", False))):
+    for c in claims_on(splits, claims, ds, claim_splits(config)):
         dataset, videos = splits[c.split].resolve(ds)
         for name in (c.method, c.baseline):
             for s in config["report"]["seeds"]:
